@@ -1,0 +1,7 @@
+//! Sign-in: argon2id passwords, opaque session tokens in an HttpOnly cookie (stored only as
+//! their SHA-256), and the [`CurrentUser`] extractor every `/api/v1` handler takes.
+
+pub mod password;
+pub mod session;
+
+pub use session::{CurrentUser, SESSION_COOKIE};

@@ -1,0 +1,141 @@
+//! Session cookies and the signed-in user extractor.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use chrono::{DateTime, Duration, Utc};
+use sentia_core::reference::Role;
+use sentia_store::users::{self, User};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "sentia_session";
+
+/// How long a session lasts, by role (the seeds' policy: ADMIN 4 h, MANAGER 8 h, others 12 h).
+pub fn session_lifetime(role: Role) -> Duration {
+    match role {
+        Role::Admin => Duration::hours(4),
+        Role::Manager => Duration::hours(8),
+        Role::Operator | Role::Viewer => Duration::hours(12),
+    }
+}
+
+/// A fresh random token (256 bits, hex).
+pub fn new_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The session token sent by the browser, if any.
+pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Set-Cookie` value carrying a session token (or clearing it when `token` is `None`).
+pub fn cookie(token: Option<&str>, max_age: Duration, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let v = match token {
+        Some(t) => format!(
+            "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            max_age.num_seconds()
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&v).expect("cookie is ASCII")
+}
+
+/// Adds a `Set-Cookie` header.
+pub fn set_cookie(headers: &mut HeaderMap, v: HeaderValue) {
+    headers.append(SET_COOKIE, v);
+}
+
+/// The signed-in user of a request with the permissions of their role.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The user.
+    pub user: User,
+    /// Permission codes held.
+    pub permissions: Vec<String>,
+}
+
+impl CurrentUser {
+    /// Fails with 403 unless the user holds `permission`.
+    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
+        if self.permissions.iter().any(|p| p == permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(permission.to_owned()))
+        }
+    }
+}
+
+/// Looks a token up; `None` when it is unknown, expired or its user is inactive.
+pub async fn resolve(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, ApiError> {
+    let Some(user) = users::session_user(&state.db, &token_hash(token), now).await? else {
+        return Ok(None);
+    };
+    let permissions = users::permissions_of(&state.db, user.role).await?;
+    Ok(Some(CurrentUser { user, permissions }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token_from(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        resolve(state, &token, Utc::now())
+            .await?
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_session_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; sentia_session=abc; b=2"),
+        );
+        assert_eq!(token_from(&h).as_deref(), Some("abc"));
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_static("sentia_session="));
+        assert_eq!(token_from(&h), None);
+        assert_eq!(token_hash("x").len(), 64);
+        let c = cookie(Some("t"), Duration::hours(4), false);
+        let c = c.to_str().unwrap();
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Max-Age=14400")
+        );
+        assert!(!c.contains("Secure"));
+    }
+}

@@ -1,0 +1,210 @@
+//! The one error type of the HTTP edge and its JSON shape:
+//! `{"error": {"code", "message", "details": [{"field", "reason"}]}}`.
+//!
+//! Internal errors are logged once with their cause and answered with a generic message:
+//! database text never reaches a client.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem with one input field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// Parameter or body field at fault.
+    pub field: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Error details.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiErrorDetail {
+    /// Stable machine-readable code such as `invalid_query` or `unauthorized`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Field-level problems, empty when none apply.
+    pub details: Vec<FieldError>,
+}
+
+/// Body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// The error.
+    pub error: ApiErrorDetail,
+}
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request's parameters are malformed.
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+        /// Field problems.
+        details: Vec<FieldError>,
+    },
+    /// 422: well-formed but not acceptable values.
+    #[error("{message}")]
+    Unprocessable {
+        /// Explanation.
+        message: String,
+        /// Field problems.
+        details: Vec<FieldError>,
+    },
+    /// 401: no valid session.
+    #[error("sign in required")]
+    Unauthorized,
+    /// 401 on a failed login.
+    #[error("invalid e-mail or password")]
+    InvalidCredentials,
+    /// 403: signed in but not allowed.
+    #[error("you do not have permission '{0}'")]
+    Forbidden(String),
+    /// 404.
+    #[error("not found")]
+    NotFound,
+    /// 503: the data is not ready yet (e.g. demo still loading).
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 about one field.
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::BadRequest {
+            code: "invalid_query",
+            message: format!("invalid value for '{field}': {reason}"),
+            details: vec![FieldError {
+                field: field.to_owned(),
+                reason,
+            }],
+        }
+    }
+
+    /// A 422 about one field.
+    pub fn unprocessable(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::Unprocessable {
+            message: format!("'{field}' is not acceptable: {reason}"),
+            details: vec![FieldError {
+                field: field.to_owned(),
+                reason,
+            }],
+        }
+    }
+}
+
+impl From<sentia_store::StoreError> for ApiError {
+    fn from(e: sentia_store::StoreError) -> Self {
+        match e {
+            sentia_store::StoreError::NotFound => ApiError::NotFound,
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        // serde_urlencoded names the offending parameter either as "unknown field `x`" or as
+        // a "x: reason" prefix. The text holds only the client's own parameter names.
+        let text = r.body_text();
+        let text = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text)
+            .to_owned();
+        let (field, reason) = if let Some(rest) = text.strip_prefix("unknown field `") {
+            let name = rest.split('`').next().unwrap_or("query").to_owned();
+            (name, "unknown parameter".to_owned())
+        } else if let Some((name, why)) = text
+            .split_once(": ")
+            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            (name.to_owned(), why.to_owned())
+        } else {
+            ("query".to_owned(), text.clone())
+        };
+        ApiError::BadRequest {
+            code: "invalid_query",
+            message: text,
+            details: vec![FieldError { field, reason }],
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_body",
+            message: r.body_text(),
+            details: vec![],
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, details) = match &self {
+            ApiError::BadRequest { code, details, .. } => {
+                (StatusCode::BAD_REQUEST, *code, details.clone())
+            }
+            ApiError::Unprocessable { details, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                details.clone(),
+            ),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", vec![]),
+            ApiError::InvalidCredentials => {
+                (StatusCode::UNAUTHORIZED, "invalid_credentials", vec![])
+            }
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", vec![]),
+            ApiError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", vec![])
+            }
+        };
+        let message = match &self {
+            ApiError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        let body = ApiErrorBody {
+            error: ApiErrorDetail {
+                code: code.to_owned(),
+                message,
+                details,
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Query extractor that answers malformed or unknown parameters in our error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// JSON body extractor that answers malformed bodies in our error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Result alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

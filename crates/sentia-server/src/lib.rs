@@ -1,0 +1,147 @@
+//! Sentia server: the axum application, its routes, workers to come, and the command line.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod reporting;
+pub mod routes;
+pub mod state;
+pub mod views;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// The OpenAPI document's fixed parts; paths come from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sentia API", description = "Manufacturing intelligence for Sentia Spirits: sales, stock, production and cash."),
+    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"))
+)]
+struct ApiDoc;
+
+/// The API router and its OpenAPI document.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::api())
+        .split_for_parts()
+}
+
+/// The OpenAPI document as pretty JSON (what `/api/openapi.json` serves).
+pub fn openapi_json() -> String {
+    api_router().1.to_pretty_json().expect("OpenAPI serialises")
+}
+
+/// The whole application for a state.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_router();
+    let doc = Arc::new(doc.to_pretty_json().expect("OpenAPI serialises"));
+    let request_id = HeaderName::from_static("x-request-id");
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
+        }),
+    )
+    .route("/api/docs", get(web::api_docs))
+    .fallback(web::static_file)
+    .with_state(state)
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+             worker-src 'self' blob:; frame-ancestors 'none'",
+        ),
+    ))
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(TraceLayer::new_for_http())
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// A started, not yet serving application.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    /// Demo credentials created at this start.
+    pub demo_logins: Vec<bootstrap::DemoLogin>,
+}
+
+impl Application {
+    /// Connects, migrates, loads the demo when the database is empty, and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = sentia_store::connect(&config.database_url).await?;
+        let demo_logins = bootstrap::prepare(&db, &config).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let state = AppState {
+            db,
+            cube: Arc::default(),
+            config: Arc::new(config),
+            started: Instant::now(),
+        };
+        // Warm the report cube so the first dashboard load is fast.
+        if let Err(e) = state.cube.get(&state.db).await {
+            tracing::warn!(error = %e, "could not build the sales cube at start");
+        }
+        Ok(Self {
+            listener,
+            router: app(state),
+            demo_logins,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    /// Serves until Ctrl-C / SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,105 @@
+//! `sentia`: one binary with subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sentia_server::config::Config;
+use sentia_server::{Application, bootstrap};
+
+#[derive(Parser)]
+#[command(
+    name = "sentia",
+    version,
+    about = "Manufacturing intelligence for Sentia Spirits"
+)]
+struct Cli {
+    /// Configuration file (optional; SENTIA_* environment variables override it).
+    #[arg(long, global = true, default_value = "sentia.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the web app (the default).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo company (into an empty database, or after --reset).
+    Demo {
+        /// Delete all business data first, then reload the demo.
+        #[arg(long)]
+        reset: bool,
+        /// Days of history (default from configuration: 1096).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SENTIA_LOG")
+                .unwrap_or_else(|_| "warn,sentia_server=info,sentia_store=info".into()),
+        )
+        .json()
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load(&cli.config).context("reading configuration")?;
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            let app = Application::build(config).await?;
+            bootstrap::print_logins(&app.demo_logins);
+            println!("Sentia is listening on http://{}", app.local_addr());
+            app.run().await
+        }
+        Command::Migrate => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            sentia_store::migrate(&db).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Demo { reset, days } => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            sentia_store::migrate(&db).await?;
+            if reset {
+                sentia_store::demo::clear(&db).await?;
+            } else if !bootstrap::is_empty(&db).await? {
+                anyhow::bail!(
+                    "the database already holds data; use `sentia demo --reset` to replace it"
+                );
+            }
+            let started = std::time::Instant::now();
+            let s = bootstrap::load_demo(&db, days.unwrap_or(config.demo_days)).await?;
+            println!(
+                "Demo loaded in {:.1} s: {} orders, {} order lines, {} stock movements.",
+                started.elapsed().as_secs_f64(),
+                s.orders,
+                s.order_lines,
+                s.stock_movements
+            );
+            bootstrap::print_logins(
+                &bootstrap::ensure_demo_users(&db, config.demo_password.as_deref()).await?,
+            );
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", sentia_server::openapi_json());
+            Ok(())
+        }
+    }
+}

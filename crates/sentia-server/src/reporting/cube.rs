@@ -1,0 +1,252 @@
+//! The sales cube: units, revenue and cost of goods per day × channel × product, with
+//! revenue and cost already converted into each reporting currency, plus finished stock on
+//! hand per day × product × location.
+//!
+//! Conversion rule (the one place it is defined): each order line's net amount is converted
+//! from its shop currency into the reporting currency at the rates of its order day
+//! ([`DayRates::convert`], half away from zero), and the converted lines are summed. Cost of
+//! goods (kept in GBP) converts the same way. Stock is valued at standard cost in GBP,
+//! converted at the rates of the valuation day.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use sentia_core::currency::{Currency, DayRates};
+use sentia_core::reference::Region;
+use sentia_store::reference::Channel;
+use sentia_store::sales::{LineFact, Location, ProductCost, StockChange};
+
+/// One cell of the cube.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Units sold.
+    pub units: i64,
+    /// Net revenue per reporting currency (indexed by [`Currency::index`]).
+    pub revenue: [i64; 3],
+    /// Cost of goods sold per reporting currency.
+    pub cogs: [i64; 3],
+}
+
+impl Cell {
+    fn add(&mut self, o: &Cell) {
+        self.units += o.units;
+        for i in 0..3 {
+            self.revenue[i] += o.revenue[i];
+            self.cogs[i] += o.cogs[i];
+        }
+    }
+}
+
+/// Everything a report needs, immutable once built.
+#[derive(Debug, Clone)]
+pub struct SalesCube {
+    /// Data version the cube was built from.
+    pub version: String,
+    /// First day held.
+    pub start: NaiveDate,
+    /// Last day held (the data horizon).
+    pub end: NaiveDate,
+    /// Channels by index.
+    pub channels: Vec<Channel>,
+    /// Finished products by index (sorted by SKU).
+    pub products: Vec<ProductCost>,
+    /// Locations by index.
+    pub locations: Vec<Location>,
+    /// Fulfilment location index of each channel (by channel index).
+    pub channel_location: Vec<usize>,
+    /// Region of each location (by location index).
+    pub location_region: Vec<Option<Region>>,
+    cells: Vec<Cell>,
+    /// End-of-day finished units per (day, product, location).
+    stock: Vec<i64>,
+    rates: Vec<DayRates>,
+}
+
+/// Inputs read from the store.
+#[derive(Debug, Clone)]
+pub struct CubeInputs {
+    /// Data version.
+    pub version: String,
+    /// Declared horizon (`app_meta.data_through`), if any.
+    pub data_through: Option<NaiveDate>,
+    /// Channels.
+    pub channels: Vec<Channel>,
+    /// Finished products.
+    pub products: Vec<ProductCost>,
+    /// Locations.
+    pub locations: Vec<Location>,
+    /// Order lines.
+    pub lines: Vec<LineFact>,
+    /// Daily rates.
+    pub rates: BTreeMap<NaiveDate, DayRates>,
+    /// Stock changes.
+    pub stock: Vec<StockChange>,
+}
+
+/// Rates used when a day has none: the closest earlier day, else the first known day,
+/// else parity (only when no rates exist at all).
+fn rates_for(rates: &BTreeMap<NaiveDate, DayRates>, d: NaiveDate) -> DayRates {
+    rates
+        .range(..=d)
+        .next_back()
+        .or_else(|| rates.iter().next())
+        .map(|(_, r)| *r)
+        .unwrap_or_else(|| {
+            DayRates::new(
+                sentia_core::currency::FX_SCALE,
+                sentia_core::currency::FX_SCALE,
+            )
+            .expect("positive")
+        })
+}
+
+/// Converts one line into a cube cell in every reporting currency (the conversion rule).
+pub fn line_cell(line: &LineFact, rates: &DayRates) -> Cell {
+    let mut c = Cell {
+        units: line.quantity,
+        ..Cell::default()
+    };
+    for cur in Currency::ALL {
+        c.revenue[cur.index()] = rates.convert(line.net_shop_minor, line.shop_currency, cur);
+        c.cogs[cur.index()] = rates.convert(line.cogs_base_minor, Currency::Gbp, cur);
+    }
+    c
+}
+
+impl SalesCube {
+    /// Builds the cube. Facts referring to unknown channels or products are ignored
+    /// (components are never sold).
+    pub fn build(inp: CubeInputs) -> Self {
+        let today = chrono::Utc::now().date_naive();
+        let first = inp
+            .lines
+            .iter()
+            .map(|l| l.date)
+            .chain(inp.stock.iter().map(|s| s.date))
+            .min()
+            .unwrap_or(today);
+        let last = inp
+            .lines
+            .iter()
+            .map(|l| l.date)
+            .chain(inp.stock.iter().map(|s| s.date))
+            .chain(inp.data_through)
+            .max()
+            .unwrap_or(today);
+        let days = ((last - first).num_days() + 1).max(1) as usize;
+        let (nc, np, nl) = (inp.channels.len(), inp.products.len(), inp.locations.len());
+        let ch_idx: HashMap<i64, usize> = inp
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        let pr_idx: HashMap<i64, usize> = inp
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        let lo_idx: HashMap<i64, usize> = inp
+            .locations
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id, i))
+            .collect();
+
+        let rates: Vec<DayRates> = (0..days)
+            .map(|d| rates_for(&inp.rates, first + chrono::Duration::days(d as i64)))
+            .collect();
+
+        let mut cells = vec![Cell::default(); days * nc * np];
+        for l in &inp.lines {
+            let (Some(&c), Some(&p)) = (ch_idx.get(&l.channel_id), pr_idx.get(&l.product_id))
+            else {
+                continue;
+            };
+            let d = (l.date - first).num_days() as usize;
+            cells[(d * nc + c) * np + p].add(&line_cell(l, &rates[d]));
+        }
+
+        let mut stock = vec![0i64; days * np * nl];
+        for s in &inp.stock {
+            let (Some(&p), Some(&lo)) = (pr_idx.get(&s.product_id), lo_idx.get(&s.location_id))
+            else {
+                continue;
+            };
+            let d = (s.date - first).num_days() as usize;
+            stock[(d * np + p) * nl + lo] += s.quantity;
+        }
+        // Turn daily changes into end-of-day balances.
+        for d in 1..days {
+            for i in 0..np * nl {
+                stock[d * np * nl + i] += stock[(d - 1) * np * nl + i];
+            }
+        }
+
+        let channel_location = inp
+            .channels
+            .iter()
+            .map(|c| {
+                lo_idx
+                    .get(&c.fulfilment_location_id)
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
+        let location_region = inp
+            .locations
+            .iter()
+            .map(|l| l.region.parse().ok())
+            .collect();
+        SalesCube {
+            version: inp.version,
+            start: first,
+            end: last,
+            channels: inp.channels,
+            products: inp.products,
+            locations: inp.locations,
+            channel_location,
+            location_region,
+            cells,
+            stock,
+            rates,
+        }
+    }
+
+    /// Number of days held.
+    pub fn days(&self) -> usize {
+        self.rates.len()
+    }
+
+    /// Index of a day, if held.
+    pub fn day_index(&self, d: NaiveDate) -> Option<usize> {
+        let i = (d - self.start).num_days();
+        (i >= 0 && (i as usize) < self.days()).then_some(i as usize)
+    }
+
+    /// The cell of (day, channel, product) indexes.
+    pub fn cell(&self, day: usize, channel: usize, product: usize) -> &Cell {
+        let (nc, np) = (self.channels.len(), self.products.len());
+        &self.cells[(day * nc + channel) * np + product]
+    }
+
+    /// Finished units on hand at the end of `d` for one product at one location: the last
+    /// held balance for days after the horizon, zero before the first day.
+    pub fn on_hand(&self, d: NaiveDate, product: usize, location: usize) -> i64 {
+        let (np, nl) = (self.products.len(), self.locations.len());
+        if d < self.start || nl == 0 {
+            return 0;
+        }
+        let day = self.day_index(d).unwrap_or(self.days() - 1);
+        self.stock[(day * np + product) * nl + location]
+    }
+
+    /// FX rates used for day `d` (clamped to the held range).
+    pub fn rates_on(&self, d: NaiveDate) -> DayRates {
+        let i = self
+            .day_index(d)
+            .unwrap_or(if d < self.start { 0 } else { self.days() - 1 });
+        self.rates[i]
+    }
+}

@@ -1,0 +1,22 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sentia_store::Db;
+
+use crate::config::Config;
+use crate::reporting::cache::CubeCache;
+
+/// Cheap-to-clone handle on everything a request may need.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub db: Db,
+    /// Sales cube for reports.
+    pub cube: Arc<CubeCache>,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Process start, for uptime.
+    pub started: Instant,
+}

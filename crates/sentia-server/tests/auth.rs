@@ -1,0 +1,132 @@
+//! Sign-in, sessions and the rule that every `/api/v1` route needs one.
+
+mod common;
+
+use common::{PASSWORD, TestApp, error_code};
+use reqwest::StatusCode;
+
+async fn story(backend: &str) {
+    let app = TestApp::spawn(backend).await;
+
+    // Health is public.
+    let (s, body) = app.get("/api/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+
+    // Every /api/v1 route refuses an anonymous caller in the error shape.
+    for path in [
+        "/api/v1/me",
+        "/api/v1/regions",
+        "/api/v1/channels",
+        "/api/v1/products",
+        "/api/v1/sales/summary",
+        "/api/v1/kpis/overview",
+    ] {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{backend} {path}");
+        assert_eq!(error_code(&body), "unauthorized");
+    }
+
+    // A wrong password and an unknown user both get the same 401.
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "admin@sentia.demo", "password": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&r.json().await.unwrap()), "invalid_credentials");
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "nobody@sentia.demo", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // A malformed body is a 400 in our shape, not axum's plain text.
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\": 1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&r.json().await.unwrap()), "invalid_body");
+
+    // Each demo user signs in, gets an HttpOnly SameSite=Strict cookie, and sees their role.
+    for (email, role) in [
+        ("admin@sentia.demo", "ADMIN"),
+        ("manager@sentia.demo", "MANAGER"),
+        ("operator@sentia.demo", "OPERATOR"),
+        ("viewer@sentia.demo", "VIEWER"),
+    ] {
+        let client = TestApp::new_client();
+        let r = client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{email}");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let me: serde_json::Value = client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], role);
+        assert!(
+            me["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == "dashboard:read")
+        );
+        let kpis = client
+            .get(app.url("/api/v1/kpis/overview"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kpis.status(), StatusCode::OK, "{email} sees the overview");
+
+        // Logging out ends the session on the server, not just in the browser.
+        let r = client
+            .post(app.url("/api/v1/auth/logout"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = client.get(app.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    // A forged token is refused.
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", "sentia_session=0000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_and_sessions_on_every_backend() {
+    for backend in sentia_store::testing::backends() {
+        story(backend).await;
+    }
+}
