@@ -1,0 +1,11 @@
+export interface NavItem {
+  to: string;
+  label: string;
+  permission: string;
+}
+
+/** Sections of the app; each is shown only to users holding its permission. */
+export const NAV_ITEMS: NavItem[] = [
+  { to: '/', label: 'Overview', permission: 'dashboard:read' },
+  { to: '/products', label: 'Products', permission: 'products:read' },
+];

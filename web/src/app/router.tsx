@@ -1,0 +1,62 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { createBrowserRouter } from 'react-router';
+import { NotFoundPage } from '@/app/not-found-page';
+import { ProtectedLayout } from '@/app/protected-layout';
+import { RequirePermission } from '@/app/require-permission';
+import { LoginPage } from '@/features/auth/components/login-page';
+import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
+
+// Pages load on demand so the login screen does not wait for the charting library.
+const OverviewPage = lazy(async () => ({
+  default: (await import('@/features/overview/components/overview-page')).OverviewPage,
+}));
+const ProductsPage = lazy(async () => ({
+  default: (await import('@/features/products/components/products-page')).ProductsPage,
+}));
+
+function Page({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <LoadingRegion label="Loading page">
+          <Skeleton className="h-8 w-64" />
+          <Skeleton className="mt-6 h-40 w-full" />
+        </LoadingRegion>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
+
+export function createRouter() {
+  return createBrowserRouter([
+    { path: '/login', element: <LoginPage /> },
+    {
+      element: <ProtectedLayout />,
+      children: [
+        {
+          index: true,
+          element: (
+            <RequirePermission permission="dashboard:read" title="Overview">
+              <Page>
+                <OverviewPage />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'products',
+          element: (
+            <RequirePermission permission="products:read" title="Products">
+              <Page>
+                <ProductsPage />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        { path: '*', element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}
