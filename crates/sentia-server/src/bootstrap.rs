@@ -47,6 +47,8 @@ pub async fn load_demo(db: &Db, days: u32) -> anyhow::Result<demo::DemoSummary> 
     };
     let started = Instant::now();
     let summary = demo::load(db, &cfg).await?;
+    // Reloading gives the same row ids; a new generation tells running reports to rebuild.
+    sentia_store::meta::set(db, "data_generation", &Utc::now().to_rfc3339()).await?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         orders = summary.orders,

@@ -28,7 +28,8 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn add(&mut self, o: &Cell) {
+    /// Adds another cell into this one.
+    pub fn add(&mut self, o: &Cell) {
         self.units += o.units;
         for i in 0..3 {
             self.revenue[i] += o.revenue[i];

@@ -1,7 +1,5 @@
 //! Report parameters (parsed and checked at the edge) and the computations over the cube.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use sentia_core::calendar::{DateRange, Granularity, RangeError, parse_date};
 use sentia_core::currency::Currency;
@@ -255,96 +253,80 @@ fn group_key(cube: &SalesCube, g: GroupBy, ch: usize, pr: usize) -> (String, Str
 
 /// Sums the selected cells of a range; `None` when the range lies wholly outside the data.
 fn total_cell(cube: &SalesCube, r: &Report, range: DateRange) -> Option<Cell> {
+    let first = cube.day_index(range.from().max(cube.start))?;
+    let last = cube.day_index(range.to().min(cube.end))?;
     let mut total = Cell::default();
-    let mut any_day = false;
-    let mut d = range.from();
-    while d <= range.to() {
-        if let Some(day) = cube.day_index(d) {
-            any_day = true;
-            for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
-                for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
-                    let c = cube.cell(day, ch, pr);
-                    total.units += c.units;
-                    for i in 0..3 {
-                        total.revenue[i] += c.revenue[i];
-                        total.cogs[i] += c.cogs[i];
-                    }
-                }
+    for day in first..=last {
+        for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
+            for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
+                total.add(cube.cell(day, ch, pr));
             }
         }
-        d = d.succ_opt().unwrap_or(d);
-        if d == NaiveDate::MAX {
-            break;
-        }
     }
-    any_day.then_some(total)
+    Some(total)
 }
 
-/// A group being summed: label, totals, per-bucket cells.
-type GroupAcc = (String, Cell, Vec<Cell>);
+/// A group being summed.
+struct GroupAcc {
+    key: String,
+    label: String,
+    total: Cell,
+    buckets: Vec<Cell>,
+}
 
 /// Computes a sales summary.
 pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
     let cur = r.currency;
-    // Buckets of the range, in order.
+    // Buckets of the range, in order, and each day's bucket.
     let mut buckets: Vec<NaiveDate> = Vec::new();
+    let mut day_bucket: Vec<(NaiveDate, usize)> = Vec::new();
     let mut d = r.range.from();
-    while d <= r.range.to() {
+    loop {
         let b = r.granularity.bucket_start(d);
         if buckets.last() != Some(&b) {
             buckets.push(b);
         }
+        day_bucket.push((d, buckets.len() - 1));
         match d.succ_opt() {
-            Some(n) => d = n,
-            None => break,
+            Some(n) if n <= r.range.to() => d = n,
+            _ => break,
         }
     }
-    let mut groups: BTreeMap<String, GroupAcc> = BTreeMap::new();
-    let mut all = Cell::default();
-    let mut bucket_i = 0usize;
-    let mut d = r.range.from();
-    while d <= r.range.to() {
-        let b = r.granularity.bucket_start(d);
-        while buckets[bucket_i] != b {
-            bucket_i += 1;
-        }
-        if let Some(day) = cube.day_index(d) {
-            for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
-                for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
-                    let c = cube.cell(day, ch, pr);
-                    if c.units == 0 && c.revenue[0] == 0 {
-                        continue;
-                    }
-                    let (key, label) = group_key(cube, r.group_by, ch, pr);
-                    let g = groups.entry(key).or_insert_with(|| {
-                        (label, Cell::default(), vec![Cell::default(); buckets.len()])
-                    });
-                    add(&mut g.1, c);
-                    add(&mut g.2[bucket_i], c);
-                    add(&mut all, c);
-                }
-            }
-        }
-        match d.succ_opt() {
-            Some(n) => d = n,
-            None => break,
-        }
-    }
-    // Selected groups with no sales still appear, with zeros, so a drill-down never hides one.
+    // Every selected (channel, product) pair maps to one group, decided once. Selected
+    // groups with no sales still appear, with zeros, so a drill-down never hides one.
+    let mut groups: Vec<GroupAcc> = Vec::new();
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
         for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
             let (key, label) = group_key(cube, r.group_by, ch, pr);
-            groups
-                .entry(key)
-                .or_insert_with(|| (label, Cell::default(), vec![Cell::default(); buckets.len()]));
+            let g = match groups.iter().position(|g| g.key == key) {
+                Some(g) => g,
+                None => {
+                    groups.push(GroupAcc {
+                        key,
+                        label,
+                        total: Cell::default(),
+                        buckets: vec![Cell::default(); buckets.len()],
+                    });
+                    groups.len() - 1
+                }
+            };
+            pairs.push((ch, pr, g));
         }
     }
-    let mut ordered: Vec<(String, GroupAcc)> = groups.into_iter().collect();
-    ordered.sort_by(|a, b| {
-        b.1.1.revenue[cur.index()]
-            .cmp(&a.1.1.revenue[cur.index()])
-            .then(a.0.cmp(&b.0))
-    });
+    let mut all = Cell::default();
+    for (d, b) in day_bucket {
+        let Some(day) = cube.day_index(d) else { continue };
+        for &(ch, pr, g) in &pairs {
+            let c = cube.cell(day, ch, pr);
+            let acc = &mut groups[g];
+            acc.total.add(c);
+            acc.buckets[b].add(c);
+            all.add(c);
+        }
+    }
+    let i = cur.index();
+    groups.sort_by(|a, b| b.total.revenue[i].cmp(&a.total.revenue[i]).then(a.key.cmp(&b.key)));
     SalesSummary {
         currency: cur.into(),
         from: r.range.from().to_string(),
@@ -352,39 +334,31 @@ pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
         granularity: r.granularity.code().into(),
         group_by: r.group_by.code().into(),
         totals: totals(&all, cur),
-        groups: ordered
+        groups: groups
             .iter()
-            .map(|(k, (label, c, _))| SummaryGroup {
-                key: k.clone(),
-                label: label.clone(),
-                totals: totals(c, cur),
+            .map(|g| SummaryGroup {
+                key: g.key.clone(),
+                label: g.label.clone(),
+                totals: totals(&g.total, cur),
             })
             .collect(),
-        series: ordered
-            .iter()
-            .map(|(k, (label, _, pts))| SummarySeries {
-                key: k.clone(),
-                label: label.clone(),
+        series: groups
+            .into_iter()
+            .map(|g| SummarySeries {
                 points: buckets
                     .iter()
-                    .zip(pts)
+                    .zip(&g.buckets)
                     .map(|(b, c)| SummaryPoint {
                         period: b.to_string(),
-                        revenue_minor: c.revenue[cur.index()],
+                        revenue_minor: c.revenue[i],
                         units: c.units,
-                        gross_margin_minor: c.revenue[cur.index()] - c.cogs[cur.index()],
+                        gross_margin_minor: c.revenue[i] - c.cogs[i],
                     })
                     .collect(),
+                key: g.key,
+                label: g.label,
             })
             .collect(),
-    }
-}
-
-fn add(a: &mut Cell, c: &Cell) {
-    a.units += c.units;
-    for i in 0..3 {
-        a.revenue[i] += c.revenue[i];
-        a.cogs[i] += c.cogs[i];
     }
 }
 
