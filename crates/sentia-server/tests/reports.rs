@@ -339,11 +339,47 @@ async fn bad_input_is_refused_cleanly(app: &TestApp) {
 /// shape — never a 500 or a dropped connection.
 async fn random_queries_never_fail_the_server(app: &TestApp) {
     use rand::{Rng, SeedableRng};
-    let names = ["from", "to", "granularity", "group_by", "currency", "region", "channel", "sku", "page", "x"];
+    let names = [
+        "from",
+        "to",
+        "granularity",
+        "group_by",
+        "currency",
+        "region",
+        "channel",
+        "sku",
+        "page",
+        "x",
+    ];
     let values = [
-        "", "2026-01-01", "2025-12-31", "9999-12-31", "0000-01-01", "2026-02-29", "-1", "1e9", "day", "week",
-        "month", "region", "sku", "channel", "none", "GBP", "EUR", "usd", "UK,EU", "UK,,US", "AMZ-UK",
-        "GIN-70,RUM-20", "%00", "%FF%FE", "'; DROP TABLE sales_orders; --", "😀", "a=b", "&&",
+        "",
+        "2026-01-01",
+        "2025-12-31",
+        "9999-12-31",
+        "0000-01-01",
+        "2026-02-29",
+        "-1",
+        "1e9",
+        "day",
+        "week",
+        "month",
+        "region",
+        "sku",
+        "channel",
+        "none",
+        "GBP",
+        "EUR",
+        "usd",
+        "UK,EU",
+        "UK,,US",
+        "AMZ-UK",
+        "GIN-70,RUM-20",
+        "%00",
+        "%FF%FE",
+        "'; DROP TABLE sales_orders; --",
+        "😀",
+        "a=b",
+        "&&",
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for _ in 0..150 {
@@ -351,14 +387,27 @@ async fn random_queries_never_fail_the_server(app: &TestApp) {
         let q: Vec<String> = (0..n)
             .map(|_| {
                 let v = values[rng.gen_range(0..values.len())];
-                format!("{}={}", names[rng.gen_range(0..names.len())], v.replace(' ', "%20").replace('#', "%23"))
+                format!(
+                    "{}={}",
+                    names[rng.gen_range(0..names.len())],
+                    v.replace(' ', "%20").replace('#', "%23")
+                )
             })
             .collect();
-        let path = if rng.gen_bool(0.5) { "/api/v1/sales/summary" } else { "/api/v1/kpis/overview" };
+        let path = if rng.gen_bool(0.5) {
+            "/api/v1/sales/summary"
+        } else {
+            "/api/v1/kpis/overview"
+        };
         let url = format!("{path}?{}", q.join("&"));
         let (s, body) = app.get(&url).await;
         assert!(
-            [StatusCode::OK, StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&s),
+            [
+                StatusCode::OK,
+                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY
+            ]
+            .contains(&s),
             "{url} → {s} {body}"
         );
         if s != StatusCode::OK {

@@ -94,11 +94,9 @@ pub async fn resolve(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<CurrentUser>, ApiError> {
-    let Some(user) = users::session_user(&state.db, &token_hash(token), now).await? else {
-        return Ok(None);
-    };
-    let permissions = users::permissions_of(&state.db, user.role).await?;
-    Ok(Some(CurrentUser { user, permissions }))
+    Ok(users::session_principal(&state.db, &token_hash(token), now)
+        .await?
+        .map(|(user, permissions)| CurrentUser { user, permissions }))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -57,7 +57,9 @@ pub struct SalesCube {
     pub channel_location: Vec<usize>,
     /// Region of each location (by location index).
     pub location_region: Vec<Option<Region>>,
-    cells: Vec<Cell>,
+    /// Running totals per (channel, product) over days: the cell at `d` holds the sum of
+    /// days `0..=d`, so any range sums in constant time.
+    cum: Vec<Cell>,
     /// End-of-day finished units per (day, product, location).
     stock: Vec<i64>,
     rates: Vec<DayRates>,
@@ -169,6 +171,14 @@ impl SalesCube {
             cells[(d * nc + c) * np + p].add(&line_cell(l, &rates[d]));
         }
 
+        // Running totals along days.
+        for d in 1..days {
+            for i in 0..nc * np {
+                let prev = cells[(d - 1) * nc * np + i];
+                cells[d * nc * np + i].add(&prev);
+            }
+        }
+
         let mut stock = vec![0i64; days * np * nl];
         for s in &inp.stock {
             let (Some(&p), Some(&lo)) = (pr_idx.get(&s.product_id), lo_idx.get(&s.location_id))
@@ -209,7 +219,7 @@ impl SalesCube {
             locations: inp.locations,
             channel_location,
             location_region,
-            cells,
+            cum: cells,
             stock,
             rates,
         }
@@ -226,10 +236,27 @@ impl SalesCube {
         (i >= 0 && (i as usize) < self.days()).then_some(i as usize)
     }
 
-    /// The cell of (day, channel, product) indexes.
-    pub fn cell(&self, day: usize, channel: usize, product: usize) -> &Cell {
+    /// Sum of the cells of days `first..=last` (indexes) for one channel and product.
+    pub fn range_sum(&self, first: usize, last: usize, channel: usize, product: usize) -> Cell {
         let (nc, np) = (self.channels.len(), self.products.len());
-        &self.cells[(day * nc + channel) * np + product]
+        let at = |d: usize| &self.cum[(d * nc + channel) * np + product];
+        let mut c = *at(last);
+        if first > 0 {
+            let before = at(first - 1);
+            c.units -= before.units;
+            for i in 0..3 {
+                c.revenue[i] -= before.revenue[i];
+                c.cogs[i] -= before.cogs[i];
+            }
+        }
+        c
+    }
+
+    /// Day indexes held by the cube within `from..=to`, if any.
+    pub fn day_span(&self, from: NaiveDate, to: NaiveDate) -> Option<(usize, usize)> {
+        let first = self.day_index(from.max(self.start))?;
+        let last = self.day_index(to.min(self.end))?;
+        (first <= last).then_some((first, last))
     }
 
     /// Finished units on hand at the end of `d` for one product at one location: the last

@@ -253,14 +253,11 @@ fn group_key(cube: &SalesCube, g: GroupBy, ch: usize, pr: usize) -> (String, Str
 
 /// Sums the selected cells of a range; `None` when the range lies wholly outside the data.
 fn total_cell(cube: &SalesCube, r: &Report, range: DateRange) -> Option<Cell> {
-    let first = cube.day_index(range.from().max(cube.start))?;
-    let last = cube.day_index(range.to().min(cube.end))?;
+    let (first, last) = cube.day_span(range.from(), range.to())?;
     let mut total = Cell::default();
-    for day in first..=last {
-        for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
-            for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
-                total.add(cube.cell(day, ch, pr));
-            }
+    for (ch, _) in r.channels.iter().enumerate().filter(|(_, s)| **s) {
+        for (pr, _) in r.products.iter().enumerate().filter(|(_, s)| **s) {
+            total.add(&cube.range_sum(first, last, ch, pr));
         }
     }
     Some(total)
@@ -277,16 +274,15 @@ struct GroupAcc {
 /// Computes a sales summary.
 pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
     let cur = r.currency;
-    // Buckets of the range, in order, and each day's bucket.
-    let mut buckets: Vec<NaiveDate> = Vec::new();
-    let mut day_bucket: Vec<(NaiveDate, usize)> = Vec::new();
+    // Buckets of the range, in order, each with the cube's day indexes it covers.
+    let mut buckets: Vec<(NaiveDate, NaiveDate, NaiveDate)> = Vec::new();
     let mut d = r.range.from();
     loop {
         let b = r.granularity.bucket_start(d);
-        if buckets.last() != Some(&b) {
-            buckets.push(b);
+        match buckets.last_mut() {
+            Some(last) if last.0 == b => last.2 = d,
+            _ => buckets.push((b, d, d)),
         }
-        day_bucket.push((d, buckets.len() - 1));
         match d.succ_opt() {
             Some(n) if n <= r.range.to() => d = n,
             _ => break,
@@ -315,18 +311,24 @@ pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
         }
     }
     let mut all = Cell::default();
-    for (d, b) in day_bucket {
-        let Some(day) = cube.day_index(d) else { continue };
+    for (b, (_, from, to)) in buckets.iter().enumerate() {
+        let Some((first, last)) = cube.day_span(*from, *to) else {
+            continue;
+        };
         for &(ch, pr, g) in &pairs {
-            let c = cube.cell(day, ch, pr);
+            let c = cube.range_sum(first, last, ch, pr);
             let acc = &mut groups[g];
-            acc.total.add(c);
-            acc.buckets[b].add(c);
-            all.add(c);
+            acc.total.add(&c);
+            acc.buckets[b].add(&c);
+            all.add(&c);
         }
     }
     let i = cur.index();
-    groups.sort_by(|a, b| b.total.revenue[i].cmp(&a.total.revenue[i]).then(a.key.cmp(&b.key)));
+    groups.sort_by(|a, b| {
+        b.total.revenue[i]
+            .cmp(&a.total.revenue[i])
+            .then(a.key.cmp(&b.key))
+    });
     SalesSummary {
         currency: cur.into(),
         from: r.range.from().to_string(),
@@ -348,7 +350,7 @@ pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
                 points: buckets
                     .iter()
                     .zip(&g.buckets)
-                    .map(|(b, c)| SummaryPoint {
+                    .map(|((b, _, _), c)| SummaryPoint {
                         period: b.to_string(),
                         revenue_minor: c.revenue[i],
                         units: c.units,
