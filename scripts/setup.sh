@@ -18,10 +18,13 @@ if ! command -v node >/dev/null 2>&1; then
   exit 1
 fi
 
-# npm ci only when the lock file changed since the last install.
+# Install exactly the versions in the lock file, only when it changed since the last install.
+# (`npm install --no-save` rather than `npm ci`: this registry setup records only some of the
+# per-platform optional packages in the lock, which `npm ci` refuses; --no-save still follows
+# the lock and never rewrites it.)
 stamp=web/node_modules/.sentia-lock
 if [ ! -f "$stamp" ] || ! cmp -s web/package-lock.json "$stamp"; then
-  echo "== installing web packages (npm ci)"
-  npm ci --prefix web --no-audit --no-fund --loglevel=error
+  echo "== installing web packages"
+  npm install --prefix web --no-save --no-audit --no-fund --loglevel=error
   cp web/package-lock.json "$stamp"
 fi

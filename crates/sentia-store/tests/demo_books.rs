@@ -166,7 +166,8 @@ async fn demo_books_reconcile_on_every_backend() {
 
         // Identity sequences were moved past the explicit ids: a plain insert gets a new id.
         db.execute_unprepared(
-            "INSERT INTO cash_accounts (code, name, currency) VALUES ('TEST', 'Test', 'GBP')",
+            "INSERT INTO cash_accounts (code, name, currency, source, external_id) \
+             VALUES ('TEST', 'Test', 'GBP', 'test', 'TEST')",
         )
         .await
         .expect("insert after load");

@@ -227,7 +227,15 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
 
     let mut r = Rows::new(
         "product_prices",
-        &["id", "product_id", "currency", "price_minor", "valid_from"],
+        &[
+            "id",
+            "product_id",
+            "currency",
+            "price_minor",
+            "valid_from",
+            "source",
+            "external_id",
+        ],
     );
     for x in &d.prices {
         r.push(vec![
@@ -236,6 +244,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             s(x.currency.code()),
             big(x.price_minor),
             date(x.valid_from),
+            s(SOURCE),
+            s(&format!("PRICE-{}", x.id)),
         ]);
     }
     r.insert(conn).await?;
@@ -306,6 +316,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             "starts_on",
             "ends_on",
             "discount_bp",
+            "source",
+            "external_id",
         ],
     );
     for x in &d.promotions {
@@ -317,6 +329,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             date(x.starts_on),
             date(x.ends_on),
             int(x.discount_bp),
+            s(SOURCE),
+            s(&format!("PROMO-{}", x.id)),
         ]);
     }
     r.insert(conn).await?;
@@ -673,7 +687,15 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
 
     let mut r = Rows::new(
         "downtime_events",
-        &["id", "production_run_id", "minutes", "planned", "reason"],
+        &[
+            "id",
+            "production_run_id",
+            "minutes",
+            "planned",
+            "reason",
+            "source",
+            "external_id",
+        ],
     );
     for x in &d.downtime {
         r.push(vec![
@@ -682,13 +704,25 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             int(x.minutes),
             Value::Bool(Some(x.planned)),
             s(x.reason),
+            s(SOURCE),
+            s(&format!("DT-{}", x.id)),
         ]);
     }
     r.insert(conn).await?;
 
-    let mut r = Rows::new("cash_accounts", &["id", "code", "name", "currency"]);
+    let mut r = Rows::new(
+        "cash_accounts",
+        &["id", "code", "name", "currency", "source", "external_id"],
+    );
     for x in &d.cash_accounts {
-        r.push(vec![big(x.id), s(x.code), s(x.name), s(x.currency.code())]);
+        r.push(vec![
+            big(x.id),
+            s(x.code),
+            s(x.name),
+            s(x.currency.code()),
+            s(SOURCE),
+            s(&format!("BANK-{}", x.code)),
+        ]);
     }
     r.insert(conn).await?;
 
@@ -766,6 +800,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             "kind",
             "payment_id",
             "description",
+            "source",
+            "external_id",
         ],
     );
     for x in &d.cash_movements {
@@ -777,6 +813,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             s(x.kind),
             opt_big(x.payment_id),
             s(&x.description),
+            s(SOURCE),
+            s(&format!("CM-{}", x.id)),
         ]);
     }
     r.insert(conn).await?;

@@ -88,8 +88,11 @@ CREATE TABLE product_prices (
     product_id BIGINT NOT NULL REFERENCES products(id),
     currency TEXT NOT NULL REFERENCES currencies(code),
     price_minor BIGINT NOT NULL CHECK (price_minor >= 0),
-    valid_from DATE NOT NULL
+    valid_from DATE NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX product_prices_source ON product_prices (source, external_id);
 CREATE UNIQUE INDEX product_prices_key ON product_prices (product_id, currency, valid_from);
 
 CREATE TABLE channels (
@@ -125,8 +128,11 @@ CREATE TABLE promotions (
     product_id BIGINT REFERENCES products(id),
     starts_on DATE NOT NULL,
     ends_on DATE NOT NULL,
-    discount_bp INTEGER NOT NULL CHECK (discount_bp BETWEEN 0 AND 10000)
+    discount_bp INTEGER NOT NULL CHECK (discount_bp BETWEEN 0 AND 10000),
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX promotions_source ON promotions (source, external_id);
 
 -- Orders keep the shop currency (the channel's), the presentment currency (what the
 -- buyer saw) and the base currency (GBP), with the shop→base rate that was used.
@@ -305,15 +311,21 @@ CREATE TABLE downtime_events (
     production_run_id BIGINT NOT NULL REFERENCES production_runs(id),
     minutes INTEGER NOT NULL CHECK (minutes > 0),
     planned BOOLEAN NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX downtime_events_source ON downtime_events (source, external_id);
 
 CREATE TABLE cash_accounts (
     id {ID},
     code TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
-    currency TEXT NOT NULL REFERENCES currencies(code)
+    currency TEXT NOT NULL REFERENCES currencies(code),
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX cash_accounts_source ON cash_accounts (source, external_id);
 
 -- Receivables (ACCREC) and payables (ACCPAY).
 CREATE TABLE invoices (
@@ -353,8 +365,11 @@ CREATE TABLE cash_movements (
     amount_minor BIGINT NOT NULL,
     kind TEXT NOT NULL,
     payment_id BIGINT REFERENCES payments(id),
-    description TEXT NOT NULL
+    description TEXT NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX cash_movements_source ON cash_movements (source, external_id);
 CREATE UNIQUE INDEX cash_movements_payment ON cash_movements (payment_id);
 
 -- End-of-day balance per account.
