@@ -16,7 +16,8 @@ or use <code>scripts/run.sh</code>.</p>";
 
 const DOCS: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sentia API reference</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg"></head>
 <body><redoc spec-url="/api/openapi.json"></redoc>
 <script src="/vendor/redoc.standalone.js"></script></body></html>"#;
 
