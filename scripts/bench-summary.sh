@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-30}"
 target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release --locked --bin sentia
 dir=$(mktemp -d)

@@ -8,4 +8,6 @@ echo "== building the web app"
 npm run build --prefix web --silent
 echo "== building the server (release)"
 cargo build --release --locked --bin sentia
-exec "${CARGO_TARGET_DIR:-target}/release/sentia" serve "$@"
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+exec "$target/release/sentia" serve "$@"

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 
 echo "== rust: fmt and clippy"
 cargo fmt --all --check
@@ -23,4 +24,4 @@ cargo test --workspace --locked
 
 echo "== end to end (Chromium)"
 cargo build --locked --bin sentia
-SENTIA_BIN="$PWD/$target/debug/sentia" npm run e2e --prefix web
+SENTIA_BIN="$target/debug/sentia" npm run e2e --prefix web

@@ -101,6 +101,29 @@ async fn story(backend: &str) {
             .unwrap();
         assert_eq!(kpis.status(), StatusCode::OK, "{email} sees the overview");
 
+        // The session row keeps the client's address, and only a hash of the token.
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT ip, token_hash FROM sessions ORDER BY id DESC LIMIT 1",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get::<Option<String>>("", "ip").unwrap().as_deref(),
+            Some("127.0.0.1")
+        );
+        let token = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("sentia_session=");
+        assert_ne!(row.try_get::<String>("", "token_hash").unwrap(), token);
+        assert_eq!(token.len(), 64);
+
         // Logging out ends the session on the server, not just in the browser.
         let r = client
             .post(app.url("/api/v1/auth/logout"))

@@ -1,6 +1,8 @@
 //! Login, logout and the current user.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
@@ -32,6 +34,7 @@ fn me(u: &CurrentUser) -> Me {
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -54,6 +57,7 @@ pub async fn login(
     };
     let token = new_token();
     let now = Utc::now();
+    users::purge_expired_sessions(&state.db, now).await?;
     let lifetime = session_lifetime(user.role);
     users::create_session(
         &state.db,
@@ -62,7 +66,7 @@ pub async fn login(
             token_hash: &token_hash(&token),
             now,
             expires_at: now + lifetime,
-            ip: None,
+            ip: Some(peer.ip().to_string()),
             user_agent: headers
                 .get(axum::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
