@@ -72,17 +72,24 @@ impl DateRange {
         let to = self.from.pred_opt().unwrap_or(NaiveDate::MIN);
         Self::ending(to, self.days() as u64)
     }
-
-    /// Whether `d` lies inside the range.
-    pub fn contains(&self, d: NaiveDate) -> bool {
-        self.from <= d && d <= self.to
-    }
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Earliest year a report date may have.
+pub const MIN_YEAR: i32 = 1900;
+/// Latest year a report date may have.
+pub const MAX_YEAR: i32 = 2200;
+
+/// Parses `YYYY-MM-DD` with a year from [`MIN_YEAR`] to [`MAX_YEAR`], so date arithmetic on
+/// the result can never overflow.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"))?;
+    if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) {
+        return Err(format!(
+            "'{s}' is outside the years {MIN_YEAR} to {MAX_YEAR}"
+        ));
+    }
+    Ok(d)
 }
 
 /// Size of the time buckets of a report.
@@ -103,9 +110,9 @@ impl Granularity {
     pub fn bucket_start(self, d: NaiveDate) -> NaiveDate {
         match self {
             Granularity::Day => d,
-            Granularity::Week => {
-                d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
-            }
+            Granularity::Week => d
+                .checked_sub_days(Days::new(u64::from(d.weekday().num_days_from_monday())))
+                .unwrap_or(d),
             Granularity::Month => d.with_day(1).unwrap_or(d),
         }
     }
@@ -174,5 +181,13 @@ mod tests {
         );
         assert!(parse_date("2026-13-01").is_err());
         assert!(parse_date("22/11/2026").is_err());
+        assert!(parse_date("-262143-01-01").is_err());
+        assert!(parse_date("+262142-12-31").is_err());
+        assert!(parse_date("1899-12-31").is_err());
+        assert!(parse_date("2200-12-31").is_ok());
+        assert_eq!(
+            Granularity::Week.bucket_start(NaiveDate::MIN),
+            NaiveDate::MIN
+        );
     }
 }

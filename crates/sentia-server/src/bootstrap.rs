@@ -39,16 +39,19 @@ pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     )
 }
 
-/// Loads the demo company (`days` of history ending today), timing it.
-pub async fn load_demo(db: &Db, days: u32) -> anyhow::Result<demo::DemoSummary> {
+/// Loads the demo company (`days` of history ending today), timing it. With `reset`, all
+/// business data is replaced in the same transaction.
+pub async fn load_demo(db: &Db, days: u32, reset: bool) -> anyhow::Result<demo::DemoSummary> {
     let cfg = demo::DemoConfig {
         days,
         ..demo::DemoConfig::default()
     };
     let started = Instant::now();
-    let summary = demo::load(db, &cfg).await?;
-    // Reloading gives the same row ids; a new generation tells running reports to rebuild.
-    sentia_store::meta::set(db, "data_generation", &Utc::now().to_rfc3339()).await?;
+    let summary = if reset {
+        demo::reset(db, &cfg).await?
+    } else {
+        demo::load(db, &cfg).await?
+    };
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         orders = summary.orders,
@@ -93,7 +96,7 @@ pub async fn prepare(db: &Db, config: &Config) -> anyhow::Result<Vec<DemoLogin>>
             "Empty database: loading the Sentia Spirits demo company ({} days)…",
             config.demo_days
         );
-        let s = load_demo(db, config.demo_days).await?;
+        let s = load_demo(db, config.demo_days, false).await?;
         println!(
             "Demo loaded: {} orders, {} order lines, {} production runs, {} invoices.",
             s.orders, s.order_lines, s.production_runs, s.invoices

@@ -70,6 +70,9 @@ pub enum ApiError {
     /// 404.
     #[error("not found")]
     NotFound,
+    /// 409: the change conflicts with stored data (a unique key, a concurrent edit).
+    #[error("{0}")]
+    Conflict(String),
     /// 503: the data is not ready yet (e.g. demo still loading).
     #[error("{0}")]
     Unavailable(String),
@@ -109,6 +112,7 @@ impl From<sentia_store::StoreError> for ApiError {
     fn from(e: sentia_store::StoreError) -> Self {
         match e {
             sentia_store::StoreError::NotFound => ApiError::NotFound,
+            sentia_store::StoreError::Conflict(m) => ApiError::Conflict(m),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -126,6 +130,12 @@ impl From<QueryRejection> for ApiError {
         let (field, reason) = if let Some(rest) = text.strip_prefix("unknown field `") {
             let name = rest.split('`').next().unwrap_or("query").to_owned();
             (name, "unknown parameter".to_owned())
+        } else if let Some(rest) = text.strip_prefix("duplicate field `") {
+            let name = rest.split('`').next().unwrap_or("query").to_owned();
+            (
+                name,
+                "given more than once; use a comma-separated list".to_owned(),
+            )
         } else if let Some((name, why)) = text
             .split_once(": ")
             .filter(|(n, _)| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
@@ -169,6 +179,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", vec![]),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", vec![]),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");

@@ -18,6 +18,8 @@ use std::time::Instant;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -80,9 +82,31 @@ pub fn app(state: AppState) -> Router {
              worker-src 'self' blob:; frame-ancestors 'none'",
         ),
     ))
+    .layer(CompressionLayer::new())
+    .layer(CatchPanicLayer::custom(panic_response))
     .layer(PropagateRequestIdLayer::new(request_id.clone()))
-    .layer(TraceLayer::new_for_http())
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    }))
     .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// A handler that panicked still answers in the error shape (and the panic is logged once,
+/// inside the request's span).
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    axum::response::IntoResponse::into_response(error::ApiError::Internal(anyhow::anyhow!(
+        "handler panicked: {detail}"
+    )))
 }
 
 /// A started, not yet serving application.

@@ -76,15 +76,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { reset, days } => {
             let db = sentia_store::connect(&config.database_url).await?;
             sentia_store::migrate(&db).await?;
-            if reset {
-                sentia_store::demo::clear(&db).await?;
-            } else if !bootstrap::is_empty(&db).await? {
+            if !reset && !bootstrap::is_empty(&db).await? {
                 anyhow::bail!(
                     "the database already holds data; use `sentia demo --reset` to replace it"
                 );
             }
             let started = std::time::Instant::now();
-            let s = bootstrap::load_demo(&db, days.unwrap_or(config.demo_days)).await?;
+            let s = bootstrap::load_demo(&db, days.unwrap_or(config.demo_days), reset).await?;
             println!(
                 "Demo loaded in {:.1} s: {} orders, {} order lines, {} stock movements.",
                 started.elapsed().as_secs_f64(),

@@ -171,13 +171,18 @@ pub struct ProductPage {
 /// Totals of a set of sales.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SummaryTotals {
-    /// Net revenue, minor units of the reporting currency.
+    /// Sales on order lines (after discounts, before refunds), minor units of the reporting
+    /// currency, on the order day.
+    pub gross_sales_minor: i64,
+    /// Refunds paid, minor units, on the refund day.
+    pub refunds_minor: i64,
+    /// Net revenue: gross sales minus refunds, minor units.
     pub revenue_minor: i64,
     /// Cost of goods sold, minor units.
     pub cogs_minor: i64,
-    /// Revenue minus cost of goods sold, minor units.
+    /// Net revenue minus cost of goods sold, minor units.
     pub gross_margin_minor: i64,
-    /// Gross margin as % of revenue; null without revenue.
+    /// Gross margin as % of net revenue; null without revenue.
     pub gross_margin_pct: Option<f64>,
     /// Units sold.
     pub units: i64,
@@ -199,7 +204,7 @@ pub struct SummaryGroup {
 pub struct SummaryPoint {
     /// First day of the bucket (YYYY-MM-DD).
     pub period: String,
-    /// Net revenue, minor units.
+    /// Net revenue (sales minus refunds), minor units.
     pub revenue_minor: i64,
     /// Units sold.
     pub units: i64,
@@ -272,12 +277,19 @@ pub struct Kpi {
     pub label: String,
     /// Unit.
     pub unit: KpiUnit,
-    /// Value for the period.
+    /// Value for the period (for money: minor units, also exact in `value_minor`).
     pub value: Option<f64>,
-    /// Value for the previous period of equal length.
+    /// Value for the previous period of equal length; null when the data does not cover
+    /// that whole period.
     pub previous: Option<f64>,
-    /// Change against the previous period, %.
+    /// Money KPIs only: the value as exact integer minor units.
+    pub value_minor: Option<i64>,
+    /// Money KPIs only: the previous value as exact integer minor units.
+    pub previous_minor: Option<i64>,
+    /// Relative change against the previous period, % (null for percentage KPIs).
     pub change_pct: Option<f64>,
+    /// Percentage KPIs only: the change in percentage points.
+    pub change_points: Option<f64>,
     /// Whether a rise is good.
     pub better_when: BetterWhen,
 }

@@ -95,6 +95,13 @@ pub async fn migrate(db: &DatabaseConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// An instant as stored: UTC truncated to microseconds, so SQLite (which would keep
+/// nanoseconds) and PostgreSQL (microseconds) hold the same value.
+pub fn db_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}
+
 /// Cheap liveness probe of the database.
 pub async fn ping(db: &DatabaseConnection) -> StoreResult<()> {
     db.execute_unprepared("SELECT 1").await?;

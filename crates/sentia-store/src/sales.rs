@@ -14,6 +14,8 @@ use crate::{StoreError, StoreResult};
 /// One order line reduced to what reports need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineFact {
+    /// Order the line belongs to.
+    pub order_id: i64,
     /// Day of the order.
     pub date: NaiveDate,
     /// Channel sold on.
@@ -63,7 +65,7 @@ pub async fn line_facts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<LineFac
     let rows = conn
         .query_all_raw(stmt(
             conn,
-            "SELECT o.order_date, o.channel_id, l.product_id, l.quantity, l.net_shop_minor, \
+            "SELECT l.order_id, o.order_date, o.channel_id, l.product_id, l.quantity, l.net_shop_minor, \
              o.shop_currency, l.cogs_base_minor \
              FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id",
         ))
@@ -71,6 +73,7 @@ pub async fn line_facts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<LineFac
     rows.iter()
         .map(|r| {
             Ok(LineFact {
+                order_id: col(r, "order_id")?,
                 date: col(r, "order_date")?,
                 channel_id: col(r, "channel_id")?,
                 product_id: col(r, "product_id")?,
@@ -78,6 +81,44 @@ pub async fn line_facts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<LineFac
                 net_shop_minor: col(r, "net_shop_minor")?,
                 shop_currency: currency(r, "shop_currency")?,
                 cogs_base_minor: col(r, "cogs_base_minor")?,
+            })
+        })
+        .collect()
+}
+
+/// One refund reduced to what reports need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundFact {
+    /// Order refunded.
+    pub order_id: i64,
+    /// Day of the refund.
+    pub date: NaiveDate,
+    /// Channel of the order.
+    pub channel_id: i64,
+    /// Amount in the shop currency, minor units.
+    pub amount_shop_minor: i64,
+    /// Currency of the amount.
+    pub shop_currency: Currency,
+}
+
+/// Every refund as a fact row.
+#[tracing::instrument(skip_all)]
+pub async fn refund_facts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<RefundFact>> {
+    let rows = conn
+        .query_all_raw(stmt(
+            conn,
+            "SELECT r.order_id, r.refund_date, o.channel_id, r.amount_shop_minor, o.shop_currency \
+             FROM refunds r JOIN sales_orders o ON o.id = r.order_id",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RefundFact {
+                order_id: col(r, "order_id")?,
+                date: col(r, "refund_date")?,
+                channel_id: col(r, "channel_id")?,
+                amount_shop_minor: col(r, "amount_shop_minor")?,
+                shop_currency: currency(r, "shop_currency")?,
             })
         })
         .collect()
@@ -206,6 +247,7 @@ pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
     let sql = "SELECT \
         (SELECT COALESCE(MAX(id), 0) FROM sales_order_lines) AS l, \
         (SELECT COALESCE(MAX(id), 0) FROM stock_movements) AS m, \
+        (SELECT COALESCE(MAX(id), 0) FROM refunds) AS r, \
         (SELECT COALESCE(MAX(id), 0) FROM fx_rates) AS f, \
         (SELECT COALESCE(MAX(id), 0) FROM events) AS e, \
         (SELECT COALESCE(MAX(value), '') FROM app_meta WHERE key = 'data_generation') AS g";
@@ -213,6 +255,7 @@ pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
         .query_one_raw(stmt(conn, sql))
         .await?
         .ok_or(StoreError::NotFound)?;
+    let r: i64 = col(&row, "r")?;
     let (l, m, f, e): (i64, i64, i64, i64) = (
         col(&row, "l")?,
         col(&row, "m")?,
@@ -220,5 +263,5 @@ pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
         col(&row, "e")?,
     );
     let g: String = col(&row, "g")?;
-    Ok(format!("{l}/{m}/{f}/{e}/{g}"))
+    Ok(format!("{l}/{m}/{r}/{f}/{e}/{g}"))
 }

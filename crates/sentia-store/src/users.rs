@@ -80,7 +80,7 @@ pub async fn upsert<C: ConnectionTrait>(
         role_code: Set(role.code().to_owned()),
         password_hash: Set(Some(password_hash.to_owned())),
         active: Set(true),
-        created_at: Set(now),
+        created_at: Set(crate::db_time(now)),
         ..Default::default()
     };
     Ok(am.insert(conn).await?.id)
@@ -133,9 +133,9 @@ pub async fn create_session<C: ConnectionTrait>(conn: &C, s: NewSession<'_>) -> 
     session::ActiveModel {
         user_id: Set(s.user_id),
         token_hash: Set(s.token_hash.to_owned()),
-        created_at: Set(s.now),
-        last_seen_at: Set(s.now),
-        expires_at: Set(s.expires_at),
+        created_at: Set(crate::db_time(s.now)),
+        last_seen_at: Set(crate::db_time(s.now)),
+        expires_at: Set(crate::db_time(s.expires_at)),
         ip: Set(s.ip),
         user_agent: Set(s.user_agent),
         ..Default::default()

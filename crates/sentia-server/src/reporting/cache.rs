@@ -52,11 +52,6 @@ impl CubeCache {
             .filter(|(_, checked)| checked.elapsed() < CHECK_EVERY)
             .map(|(cube, _)| cube.clone())
     }
-
-    /// Forgets the cube so the next request rebuilds it (after a reload of the data).
-    pub fn invalidate(&self) {
-        *self.current.write().expect("cube lock") = None;
-    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -70,6 +65,7 @@ async fn load(db: &Db, version: String) -> StoreResult<SalesCube> {
         products: sales::finished_products(db).await?,
         locations: sales::locations(db).await?,
         lines: sales::line_facts(db).await?,
+        refunds: sales::refund_facts(db).await?,
         rates: sales::day_rates(db).await?,
         stock: sales::finished_stock_changes(db).await?,
     };

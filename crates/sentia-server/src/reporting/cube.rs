@@ -5,8 +5,11 @@
 //! Conversion rule (the one place it is defined): each order line's net amount is converted
 //! from its shop currency into the reporting currency at the rates of its order day
 //! ([`DayRates::convert`], half away from zero), and the converted lines are summed. Cost of
-//! goods (kept in GBP) converts the same way. Stock is valued at standard cost in GBP,
-//! converted at the rates of the valuation day.
+//! goods (kept in GBP) converts the same way. Refunds count on the day they were paid: each
+//! refund is converted whole at that day's rates, then split over the order's lines in
+//! proportion to their net amounts (remainder to the largest line), so per-SKU figures add up
+//! exactly to the refund. Returned goods are written off, so cost of goods is not reversed.
+//! Stock is valued at standard cost in GBP, converted at the rates of the valuation day.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,7 +17,7 @@ use chrono::NaiveDate;
 use sentia_core::currency::{Currency, DayRates};
 use sentia_core::reference::Region;
 use sentia_store::reference::Channel;
-use sentia_store::sales::{LineFact, Location, ProductCost, StockChange};
+use sentia_store::sales::{LineFact, Location, ProductCost, RefundFact, StockChange};
 
 /// One cell of the cube.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub struct Cell {
     pub revenue: [i64; 3],
     /// Cost of goods sold per reporting currency.
     pub cogs: [i64; 3],
+    /// Refunds paid per reporting currency.
+    pub refunds: [i64; 3],
 }
 
 impl Cell {
@@ -34,6 +39,7 @@ impl Cell {
         for i in 0..3 {
             self.revenue[i] += o.revenue[i];
             self.cogs[i] += o.cogs[i];
+            self.refunds[i] += o.refunds[i];
         }
     }
 }
@@ -80,6 +86,8 @@ pub struct CubeInputs {
     pub locations: Vec<Location>,
     /// Order lines.
     pub lines: Vec<LineFact>,
+    /// Refunds.
+    pub refunds: Vec<RefundFact>,
     /// Daily rates.
     pub rates: BTreeMap<NaiveDate, DayRates>,
     /// Stock changes.
@@ -101,6 +109,30 @@ fn rates_for(rates: &BTreeMap<NaiveDate, DayRates>, d: NaiveDate) -> DayRates {
             )
             .expect("positive")
         })
+}
+
+/// Splits `amount` over `weights` in proportion, the remainder going to the largest weight, so
+/// the parts always sum to `amount`. Zero total weight puts everything on the first part.
+pub fn allocate(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let total: i128 = weights.iter().map(|w| i128::from(*w)).sum();
+    if weights.is_empty() {
+        return vec![];
+    }
+    if total == 0 {
+        let mut v = vec![0; weights.len()];
+        v[0] = amount;
+        return v;
+    }
+    let mut parts: Vec<i64> = weights
+        .iter()
+        .map(|w| (i128::from(amount) * i128::from(*w) / total) as i64)
+        .collect();
+    let rest = amount - parts.iter().sum::<i64>();
+    let largest = (0..weights.len())
+        .max_by_key(|i| (weights[*i], usize::MAX - *i))
+        .unwrap_or(0);
+    parts[largest] += rest;
+    parts
 }
 
 /// Converts one line into a cube cell in every reporting currency (the conversion rule).
@@ -126,6 +158,7 @@ impl SalesCube {
             .iter()
             .map(|l| l.date)
             .chain(inp.stock.iter().map(|s| s.date))
+            .chain(inp.refunds.iter().map(|r| r.date))
             .min()
             .unwrap_or(today);
         let last = inp
@@ -133,6 +166,7 @@ impl SalesCube {
             .iter()
             .map(|l| l.date)
             .chain(inp.stock.iter().map(|s| s.date))
+            .chain(inp.refunds.iter().map(|r| r.date))
             .chain(inp.data_through)
             .max()
             .unwrap_or(today);
@@ -169,6 +203,37 @@ impl SalesCube {
             };
             let d = (l.date - first).num_days() as usize;
             cells[(d * nc + c) * np + p].add(&line_cell(l, &rates[d]));
+        }
+
+        // Refunds: on the refund day, split over the refunded order's lines.
+        let refunded: std::collections::HashSet<i64> =
+            inp.refunds.iter().map(|r| r.order_id).collect();
+        let mut order_lines: HashMap<i64, Vec<(usize, i64)>> = HashMap::new();
+        for l in inp.lines.iter().filter(|l| refunded.contains(&l.order_id)) {
+            if let Some(&p) = pr_idx.get(&l.product_id) {
+                order_lines
+                    .entry(l.order_id)
+                    .or_default()
+                    .push((p, l.net_shop_minor));
+            }
+        }
+        for r in &inp.refunds {
+            let (Some(&c), Some(lines)) = (ch_idx.get(&r.channel_id), order_lines.get(&r.order_id))
+            else {
+                continue;
+            };
+            let Some(d) =
+                (r.date >= first && r.date <= last).then(|| (r.date - first).num_days() as usize)
+            else {
+                continue;
+            };
+            let weights: Vec<i64> = lines.iter().map(|(_, w)| *w).collect();
+            for cur in Currency::ALL {
+                let whole = rates[d].convert(r.amount_shop_minor, r.shop_currency, cur);
+                for ((p, _), part) in lines.iter().zip(allocate(whole, &weights)) {
+                    cells[(d * nc + c) * np + p].refunds[cur.index()] += part;
+                }
+            }
         }
 
         // Running totals along days.
@@ -247,6 +312,7 @@ impl SalesCube {
             for i in 0..3 {
                 c.revenue[i] -= before.revenue[i];
                 c.cogs[i] -= before.cogs[i];
+                c.refunds[i] -= before.refunds[i];
             }
         }
         c
@@ -276,5 +342,26 @@ impl SalesCube {
             .day_index(d)
             .unwrap_or(if d < self.start { 0 } else { self.days() - 1 });
         self.rates[i]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allocate;
+
+    #[test]
+    fn allocation_is_proportional_and_exact() {
+        assert_eq!(allocate(100, &[1, 1, 2]), vec![25, 25, 50]);
+        assert_eq!(allocate(100, &[1, 1, 1]), vec![34, 33, 33]);
+        assert_eq!(allocate(7, &[0, 0]), vec![7, 0]);
+        assert_eq!(allocate(-10, &[3, 1]), vec![-8, -2]);
+        assert!(allocate(5, &[]).is_empty());
+        for (amount, w) in [
+            (9_999, vec![3, 5, 7]),
+            (1, vec![10, 10]),
+            (123_457, vec![1, 999_999]),
+        ] {
+            assert_eq!(allocate(amount, &w).iter().sum::<i64>(), amount);
+        }
     }
 }

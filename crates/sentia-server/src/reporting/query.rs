@@ -23,7 +23,7 @@ pub const DEFAULT_DAYS: u64 = 30;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// First day, YYYY-MM-DD (default: 30 days before `to`).
+    /// First day, YYYY-MM-DD (default: the 30-day window ending on `to`).
     pub from: Option<String>,
     /// Last day, inclusive, YYYY-MM-DD (default: the last day with data).
     pub to: Option<String>,
@@ -39,6 +39,39 @@ pub struct ReportParams {
     pub channel: Option<String>,
     /// SKU codes, comma-separated (e.g. GIN-70).
     pub sku: Option<String>,
+}
+
+/// Query parameters of the KPI overview: a period, a currency and the drill-down filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OverviewParams {
+    /// First day, YYYY-MM-DD (default: the 30-day window ending on `to`).
+    pub from: Option<String>,
+    /// Last day, inclusive, YYYY-MM-DD (default: the last day with data).
+    pub to: Option<String>,
+    /// Reporting currency: GBP (default), EUR or USD.
+    pub currency: Option<String>,
+    /// Region codes, comma-separated (UK,EU,US).
+    pub region: Option<String>,
+    /// Channel codes, comma-separated (e.g. AMZ-UK).
+    pub channel: Option<String>,
+    /// SKU codes, comma-separated (e.g. GIN-70).
+    pub sku: Option<String>,
+}
+
+impl From<OverviewParams> for ReportParams {
+    fn from(p: OverviewParams) -> Self {
+        ReportParams {
+            from: p.from,
+            to: p.to,
+            currency: p.currency,
+            region: p.region,
+            channel: p.channel,
+            sku: p.sku,
+            ..ReportParams::default()
+        }
+    }
 }
 
 /// How to group a summary.
@@ -222,9 +255,12 @@ impl Report {
 }
 
 fn totals(c: &Cell, cur: Currency) -> SummaryTotals {
-    let revenue = c.revenue[cur.index()];
-    let cogs = c.cogs[cur.index()];
+    let i = cur.index();
+    let (gross, refunds, cogs) = (c.revenue[i], c.refunds[i], c.cogs[i]);
+    let revenue = gross - refunds;
     SummaryTotals {
+        gross_sales_minor: gross,
+        refunds_minor: refunds,
         revenue_minor: revenue,
         cogs_minor: cogs,
         gross_margin_minor: revenue - cogs,
@@ -350,11 +386,14 @@ pub fn summary(cube: &SalesCube, r: &Report) -> SalesSummary {
                 points: buckets
                     .iter()
                     .zip(&g.buckets)
-                    .map(|((b, _, _), c)| SummaryPoint {
-                        period: b.to_string(),
-                        revenue_minor: c.revenue[i],
-                        units: c.units,
-                        gross_margin_minor: c.revenue[i] - c.cogs[i],
+                    .map(|((b, _, _), c)| {
+                        let t = totals(c, cur);
+                        SummaryPoint {
+                            period: b.to_string(),
+                            revenue_minor: t.revenue_minor,
+                            units: t.units,
+                            gross_margin_minor: t.gross_margin_minor,
+                        }
                     })
                     .collect(),
                 key: g.key,
@@ -380,46 +419,82 @@ fn stock_at(cube: &SalesCube, r: &Report, d: NaiveDate) -> (i64, i64) {
     (units, rates.convert(value_gbp, Currency::Gbp, r.currency))
 }
 
+/// A KPI value: money stays integer minor units.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Money(i64),
+    Number(f64),
+}
+
+impl Value {
+    fn as_f64(self) -> f64 {
+        match self {
+            Value::Money(m) => m as f64,
+            Value::Number(n) => n,
+        }
+    }
+}
+
 struct PeriodKpis {
-    revenue: f64,
-    units: f64,
+    revenue: i64,
+    units: i64,
     margin_pct: Option<f64>,
-    inventory_value: f64,
+    inventory_value: i64,
     cover_days: Option<f64>,
 }
 
+/// KPIs of a period over the days the data covers; `None` when it covers none of them.
 fn period_kpis(cube: &SalesCube, r: &Report, range: DateRange) -> Option<PeriodKpis> {
+    let (first, last) = cube.day_span(range.from(), range.to())?;
+    let covered_days = (last - first + 1) as i64;
     let cell = total_cell(cube, r, range)?;
-    let cur = r.currency.index();
+    let t = totals(&cell, r.currency);
     let (stock_units, stock_value) = stock_at(cube, r, range.to());
     Some(PeriodKpis {
-        revenue: cell.revenue[cur] as f64,
-        units: cell.units as f64,
-        margin_pct: kpi::gross_margin_pct(cell.revenue[cur], cell.cogs[cur]),
-        inventory_value: stock_value as f64,
-        cover_days: kpi::stock_cover_days(stock_units, cell.units, range.days()),
+        revenue: t.revenue_minor,
+        units: t.units,
+        margin_pct: t.gross_margin_pct,
+        inventory_value: stock_value,
+        // Average daily sales over the days with data, not the days asked for.
+        cover_days: kpi::stock_cover_days(stock_units, cell.units, covered_days),
     })
 }
 
-/// Computes the executive KPI overview with the previous period for trend.
+/// Computes the executive KPI overview with the previous period for trend. The previous
+/// period is only compared when the data covers all of it, so a history that starts inside
+/// it never shows as growth.
 pub fn overview(cube: &SalesCube, r: &Report) -> KpiOverview {
     let prev_range = r.range.previous();
     let now = period_kpis(cube, r, r.range);
-    let prev = period_kpis(cube, r, prev_range);
+    let prev = (prev_range.from() >= cube.start && prev_range.to() <= cube.end)
+        .then(|| period_kpis(cube, r, prev_range))
+        .flatten();
     let kpi = |id: &str,
                label: &str,
                unit: KpiUnit,
                better: BetterWhen,
-               f: &dyn Fn(&PeriodKpis) -> Option<f64>| {
+               f: &dyn Fn(&PeriodKpis) -> Option<Value>| {
         let value = now.as_ref().and_then(f);
         let previous = prev.as_ref().and_then(f);
+        let minor = |v: Option<Value>| match v {
+            Some(Value::Money(m)) => Some(m),
+            _ => None,
+        };
+        let (v, p) = (value.map(Value::as_f64), previous.map(Value::as_f64));
+        let percent = unit == KpiUnit::Percent;
         Kpi {
             id: id.into(),
             label: label.into(),
             unit,
-            change_pct: value.zip(previous).and_then(|(v, p)| kpi::change_pct(v, p)),
-            value,
-            previous,
+            value: v,
+            previous: p,
+            value_minor: minor(value),
+            previous_minor: minor(previous),
+            change_pct: v
+                .zip(p)
+                .filter(|_| !percent)
+                .and_then(|(v, p)| kpi::change_pct(v, p)),
+            change_points: v.zip(p).filter(|_| percent).map(|(v, p)| v - p),
             better_when: better,
         }
     };
@@ -433,38 +508,38 @@ pub fn overview(cube: &SalesCube, r: &Report) -> KpiOverview {
         kpis: vec![
             kpi(
                 "revenue",
-                "Revenue",
+                "Net revenue",
                 KpiUnit::Money,
                 BetterWhen::Higher,
-                &|k| Some(k.revenue),
+                &|k| Some(Value::Money(k.revenue)),
             ),
             kpi(
                 "units",
                 "Units sold",
                 KpiUnit::Count,
                 BetterWhen::Higher,
-                &|k| Some(k.units),
+                &|k| Some(Value::Number(k.units as f64)),
             ),
             kpi(
                 "gross_margin_pct",
                 "Gross margin",
                 KpiUnit::Percent,
                 BetterWhen::Higher,
-                &|k| k.margin_pct,
+                &|k| k.margin_pct.map(Value::Number),
             ),
             kpi(
                 "inventory_value",
                 "Inventory value",
                 KpiUnit::Money,
                 BetterWhen::Lower,
-                &|k| Some(k.inventory_value),
+                &|k| Some(Value::Money(k.inventory_value)),
             ),
             kpi(
                 "stock_cover_days",
                 "Stock cover",
                 KpiUnit::Days,
                 BetterWhen::Higher,
-                &|k| k.cover_days,
+                &|k| k.cover_days.map(Value::Number),
             ),
         ],
     }

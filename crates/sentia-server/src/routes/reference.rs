@@ -13,6 +13,8 @@ use crate::views::{self, Channel, Money, Product, ProductPage, Region};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 500;
+/// Highest page number accepted (keeps offsets far from integer overflow).
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// The sales regions.
 #[utoipa::path(get, path = "/api/v1/regions", operation_id = "list_regions", tag = "reference",
@@ -63,7 +65,7 @@ pub async fn list_channels(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page number from 1 (default 1).
+    /// Page number, 1–1,000,000 (default 1).
     pub page: Option<u64>,
     /// Items per page, 1–500 (default 50).
     pub page_size: Option<u64>,
@@ -83,8 +85,11 @@ pub async fn list_products(
     user.require("products:read")?;
     let page = p.page.unwrap_or(1);
     let page_size = p.page_size.unwrap_or(50);
-    if page == 0 {
-        return Err(ApiError::unprocessable("page", "pages start at 1"));
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(ApiError::unprocessable(
+            "page",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
     }
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
         return Err(ApiError::unprocessable(

@@ -4,7 +4,7 @@ use axum::extract::State;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiErrorBody, ApiResult, Json, Query};
-use crate::reporting::query::{Report, ReportParams, overview, summary};
+use crate::reporting::query::{OverviewParams, Report, ReportParams, overview, summary};
 use crate::state::AppState;
 use crate::views::{KpiOverview, SalesSummary};
 
@@ -28,17 +28,17 @@ pub async fn get_sales_summary(
 /// Revenue, units, gross margin %, inventory value and stock cover, each with the previous
 /// period of equal length.
 #[utoipa::path(get, path = "/api/v1/kpis/overview", operation_id = "get_kpi_overview", tag = "sales",
-    params(ReportParams),
+    params(OverviewParams),
     responses((status = 200, body = KpiOverview), (status = 400, body = ApiErrorBody),
         (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn get_kpi_overview(
     user: CurrentUser,
     State(state): State<AppState>,
-    Query(p): Query<ReportParams>,
+    Query(p): Query<OverviewParams>,
 ) -> ApiResult<Json<KpiOverview>> {
     user.require("dashboard:read")?;
     let cube = state.cube.get(&state.db).await?;
-    let report = Report::parse(&p, &cube)?;
+    let report = Report::parse(&ReportParams::from(p), &cube)?;
     Ok(Json(overview(&cube, &report)))
 }

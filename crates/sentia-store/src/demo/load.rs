@@ -1,7 +1,10 @@
 //! Writing the demo company into the database, and removing it again.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionSession,
+    TransactionTrait, Value,
+};
 
 use super::{DemoConfig, DemoData, DemoSummary, MAX_DAYS, generate};
 use crate::bulk::{Rows, sync_id_sequence};
@@ -65,7 +68,10 @@ fn ts(v: DateTime<Utc>) -> Value {
 /// Generates the demo company for `cfg` and inserts it in one transaction. Refuses with
 /// [`StoreError::Conflict`] when products already exist, so it never mixes with real data.
 #[tracing::instrument(skip_all, fields(seed = cfg.seed, days = cfg.days))]
-pub async fn load(db: &DatabaseConnection, cfg: &DemoConfig) -> StoreResult<DemoSummary> {
+pub async fn load<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    cfg: &DemoConfig,
+) -> StoreResult<DemoSummary> {
     if cfg.days == 0 || cfg.days > MAX_DAYS {
         return Err(StoreError::Invalid(format!(
             "demo days must be 1 to {MAX_DAYS}, not {}",
@@ -91,6 +97,8 @@ pub async fn load(db: &DatabaseConnection, cfg: &DemoConfig) -> StoreResult<Demo
     let data = generate(cfg);
     let summary = data.summary();
     insert_all(&txn, &data).await?;
+    // Reloading gives the same row ids: a new generation tells running reports to rebuild.
+    crate::meta::set(&txn, "data_generation", &Utc::now().to_rfc3339()).await?;
     txn.commit().await?;
     tracing::info!(
         orders = summary.orders,
@@ -104,7 +112,7 @@ pub async fn load(db: &DatabaseConnection, cfg: &DemoConfig) -> StoreResult<Demo
 /// before parents. Reference data (currencies, regions), users, roles, sessions, the audit log
 /// and the events outbox stay.
 #[tracing::instrument(skip_all)]
-pub async fn clear(db: &DatabaseConnection) -> StoreResult<()> {
+pub async fn clear<C: ConnectionTrait + TransactionTrait>(db: &C) -> StoreResult<()> {
     let txn = db.begin().await?;
     let backend = txn.get_database_backend();
     for table in TABLES {
@@ -117,6 +125,17 @@ pub async fn clear(db: &DatabaseConnection) -> StoreResult<()> {
     delete_meta(&txn, backend).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Replaces all business data with a fresh demo company in one transaction: a failure or a
+/// kill part-way leaves the previous data untouched.
+#[tracing::instrument(skip_all)]
+pub async fn reset(db: &DatabaseConnection, cfg: &DemoConfig) -> StoreResult<DemoSummary> {
+    let txn = db.begin().await?;
+    clear(&txn).await?;
+    let summary = load(&txn, cfg).await?;
+    txn.commit().await?;
+    Ok(summary)
 }
 
 async fn delete_meta<C: ConnectionTrait>(conn: &C, backend: DbBackend) -> StoreResult<()> {
@@ -446,7 +465,15 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
 
     let mut r = Rows::new(
         "inventory_positions",
-        &["id", "product_id", "location_id", "on_hand", "updated_at"],
+        &[
+            "id",
+            "product_id",
+            "location_id",
+            "on_hand",
+            "updated_at",
+            "source",
+            "external_id",
+        ],
     );
     for x in &d.positions {
         r.push(vec![
@@ -455,6 +482,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             big(x.location_id),
             big(x.on_hand),
             ts(updated),
+            s(SOURCE),
+            s(&format!("POS-{}-{}", x.product_id, x.location_id)),
         ]);
     }
     r.insert(conn).await?;
@@ -821,7 +850,14 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
 
     let mut r = Rows::new(
         "cash_balances",
-        &["id", "cash_account_id", "balance_date", "balance_minor"],
+        &[
+            "id",
+            "cash_account_id",
+            "balance_date",
+            "balance_minor",
+            "source",
+            "external_id",
+        ],
     );
     for x in &d.cash_balances {
         r.push(vec![
@@ -829,6 +865,8 @@ async fn insert_all<C: ConnectionTrait>(conn: &C, d: &DemoData) -> StoreResult<(
             big(x.cash_account_id),
             date(x.date),
             big(x.balance_minor),
+            s(SOURCE),
+            s(&format!("BAL-{}-{}", x.cash_account_id, x.date)),
         ]);
     }
     r.insert(conn).await?;

@@ -20,7 +20,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
 
-pub use load::{clear, load};
+pub use load::{clear, load, reset};
 
 /// What to generate: the random seed and the range of days ending on `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]

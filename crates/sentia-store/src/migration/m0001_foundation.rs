@@ -194,8 +194,11 @@ CREATE TABLE inventory_positions (
     product_id BIGINT NOT NULL REFERENCES products(id),
     location_id BIGINT NOT NULL REFERENCES locations(id),
     on_hand BIGINT NOT NULL,
-    updated_at {TS} NOT NULL
+    updated_at {TS} NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX inventory_positions_source ON inventory_positions (source, external_id);
 CREATE UNIQUE INDEX inventory_positions_key ON inventory_positions (product_id, location_id);
 
 -- Signed quantity changes of stock (receipts positive, issues negative).
@@ -377,8 +380,11 @@ CREATE TABLE cash_balances (
     id {ID},
     cash_account_id BIGINT NOT NULL REFERENCES cash_accounts(id),
     balance_date DATE NOT NULL,
-    balance_minor BIGINT NOT NULL
+    balance_minor BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL
 );
+CREATE UNIQUE INDEX cash_balances_source ON cash_balances (source, external_id);
 CREATE UNIQUE INDEX cash_balances_key ON cash_balances (cash_account_id, balance_date);
 
 CREATE TABLE roles (

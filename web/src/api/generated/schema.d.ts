@@ -226,25 +226,41 @@ export interface components {
             better_when: components["schemas"]["BetterWhen"];
             /**
              * Format: double
-             * @description Change against the previous period, %.
+             * @description Relative change against the previous period, % (null for percentage KPIs).
              */
             change_pct?: number | null;
+            /**
+             * Format: double
+             * @description Percentage KPIs only: the change in percentage points.
+             */
+            change_points?: number | null;
             /** @description Identifier: revenue, units, gross_margin_pct, inventory_value, stock_cover_days. */
             id: string;
             /** @description Label. */
             label: string;
             /**
              * Format: double
-             * @description Value for the previous period of equal length.
+             * @description Value for the previous period of equal length; null when the data does not cover
+             *     that whole period.
              */
             previous?: number | null;
+            /**
+             * Format: int64
+             * @description Money KPIs only: the previous value as exact integer minor units.
+             */
+            previous_minor?: number | null;
             /** @description Unit. */
             unit: components["schemas"]["KpiUnit"];
             /**
              * Format: double
-             * @description Value for the period.
+             * @description Value for the period (for money: minor units, also exact in `value_minor`).
              */
             value?: number | null;
+            /**
+             * Format: int64
+             * @description Money KPIs only: the value as exact integer minor units.
+             */
+            value_minor?: number | null;
         };
         /** @description The executive KPI overview. */
         KpiOverview: {
@@ -399,7 +415,7 @@ export interface components {
             period: string;
             /**
              * Format: int64
-             * @description Net revenue, minor units.
+             * @description Net revenue (sales minus refunds), minor units.
              */
             revenue_minor: number;
             /**
@@ -426,17 +442,28 @@ export interface components {
             cogs_minor: number;
             /**
              * Format: int64
-             * @description Revenue minus cost of goods sold, minor units.
+             * @description Net revenue minus cost of goods sold, minor units.
              */
             gross_margin_minor: number;
             /**
              * Format: double
-             * @description Gross margin as % of revenue; null without revenue.
+             * @description Gross margin as % of net revenue; null without revenue.
              */
             gross_margin_pct?: number | null;
             /**
              * Format: int64
-             * @description Net revenue, minor units of the reporting currency.
+             * @description Sales on order lines (after discounts, before refunds), minor units of the reporting
+             *     currency, on the order day.
+             */
+            gross_sales_minor: number;
+            /**
+             * Format: int64
+             * @description Refunds paid, minor units, on the refund day.
+             */
+            refunds_minor: number;
+            /**
+             * Format: int64
+             * @description Net revenue: gross sales minus refunds, minor units.
              */
             revenue_minor: number;
             /**
@@ -568,14 +595,10 @@ export interface operations {
     get_kpi_overview: {
         parameters: {
             query?: {
-                /** @description First day, YYYY-MM-DD (default: 30 days before `to`). */
+                /** @description First day, YYYY-MM-DD (default: the 30-day window ending on `to`). */
                 from?: string;
                 /** @description Last day, inclusive, YYYY-MM-DD (default: the last day with data). */
                 to?: string;
-                /** @description `day` (default), `week` or `month`. */
-                granularity?: string;
-                /** @description `none` (default), `region`, `channel` or `sku`. */
-                group_by?: string;
                 /** @description Reporting currency: GBP (default), EUR or USD. */
                 currency?: string;
                 /** @description Region codes, comma-separated (UK,EU,US). */
@@ -655,7 +678,7 @@ export interface operations {
     list_products: {
         parameters: {
             query?: {
-                /** @description Page number from 1 (default 1). */
+                /** @description Page number, 1–1,000,000 (default 1). */
                 page?: number;
                 /** @description Items per page, 1–500 (default 50). */
                 page_size?: number;
@@ -730,7 +753,7 @@ export interface operations {
     get_sales_summary: {
         parameters: {
             query?: {
-                /** @description First day, YYYY-MM-DD (default: 30 days before `to`). */
+                /** @description First day, YYYY-MM-DD (default: the 30-day window ending on `to`). */
                 from?: string;
                 /** @description Last day, inclusive, YYYY-MM-DD (default: the last day with data). */
                 to?: string;

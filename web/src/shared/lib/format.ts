@@ -94,6 +94,16 @@ export function formatSignedPercent(value: number): string {
   return `${value > 0 ? '+' : '\u2212'}${abs}%`;
 }
 
+/** Formats a change in percentage points with an explicit sign, e.g. "+1.2 pp", "−0.4 pp". */
+export function formatSignedPoints(value: number): string {
+  const abs = new Intl.NumberFormat(APP_LOCALE, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(Math.abs(value));
+  if (abs === '0.0') return '0.0 pp';
+  return `${value > 0 ? '+' : '\u2212'}${abs} pp`;
+}
+
 /** Formats an ISO date (YYYY-MM-DD) as e.g. "3 Mar 2025" without time-zone shifts. */
 export function formatIsoDate(iso: string): string {
   const [y, m, d] = iso.split('-').map(Number);

@@ -13,12 +13,12 @@ const groups: SummaryGroup[] = [
   {
     key: 'UK',
     label: 'United Kingdom',
-    totals: { revenue_minor: 250_000_00, cogs_minor: 100_000_00, gross_margin_minor: 150_000_00, gross_margin_pct: 60, units: 12_345 },
+    totals: { gross_sales_minor: 250_000_00, refunds_minor: 0, revenue_minor: 250_000_00, cogs_minor: 100_000_00, gross_margin_minor: 150_000_00, gross_margin_pct: 60, units: 12_345 },
   },
   {
     key: 'EU',
     label: 'European Union',
-    totals: { revenue_minor: 120_000_00, cogs_minor: 60_000_00, gross_margin_minor: 60_000_00, gross_margin_pct: null, units: 6_000 },
+    totals: { gross_sales_minor: 120_000_00, refunds_minor: 0, revenue_minor: 120_000_00, cogs_minor: 60_000_00, gross_margin_minor: 60_000_00, gross_margin_pct: null, units: 6_000 },
   },
 ];
 

@@ -9,7 +9,10 @@ const revenue: Kpi = {
   unit: 'money',
   value: 12_345_678,
   previous: 11_000_000,
+  value_minor: 12_345_678,
+  previous_minor: 11_000_000,
   change_pct: 12.23,
+  change_points: null,
   better_when: 'higher',
 };
 
@@ -30,7 +33,7 @@ describe('KpiCard', () => {
   it('marks a fall as favourable when lower is better', () => {
     render(
       <KpiCard
-        kpi={{ id: 'stock_cover_days', label: 'Stock cover', unit: 'days', value: 41.6, previous: 50, change_pct: -16.8, better_when: 'lower' }}
+        kpi={{ id: 'stock_cover_days', label: 'Stock cover', unit: 'days', value: 41.6, previous: 50, change_pct: -16.8, change_points: null, value_minor: null, previous_minor: null, better_when: 'lower' }}
         currency="GBP"
       />,
     );
@@ -53,5 +56,17 @@ describe('KpiCard', () => {
     );
     expect(screen.getByTestId('kpi-revenue-value')).toHaveTextContent('41.3%');
     expect(screen.getByText('No previous period to compare')).toBeInTheDocument();
+  });
+
+  it('shows a percentage KPI change in percentage points', () => {
+    render(
+      <KpiCard
+        kpi={{ ...revenue, id: 'gross_margin_pct', unit: 'percent', value: 42, previous: 40, change_pct: null, change_points: 2 }}
+        currency="GBP"
+      />,
+    );
+    const change = screen.getByTestId('kpi-gross_margin_pct-change');
+    expect(change).toHaveTextContent('+2.0 pp');
+    expect(change).not.toHaveTextContent('%');
   });
 });

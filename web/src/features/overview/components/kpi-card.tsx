@@ -1,6 +1,6 @@
 import type { Kpi } from '@/features/overview/api/overview-queries';
 import { cn } from '@/shared/lib/cn';
-import { formatKpiDisplay, formatSignedPercent, type CurrencyCode } from '@/shared/lib/format';
+import { formatKpiDisplay, formatSignedPercent, formatSignedPoints, type CurrencyCode } from '@/shared/lib/format';
 
 type Direction = 'up' | 'down' | 'flat';
 
@@ -19,11 +19,13 @@ const ARROWS: Record<Direction, string> = { up: '▲', down: '▼', flat: '▶' 
 const WORDS: Record<Direction, string> = { up: 'Up', down: 'Down', flat: 'No change' };
 
 function KpiChange({ kpi }: { kpi: Kpi }) {
-  const changePct = kpi.change_pct ?? null;
-  if (changePct === null) {
+  // Percentages change in percentage points; everything else relatively.
+  const points = kpi.unit === 'percent';
+  const change = (points ? kpi.change_points : kpi.change_pct) ?? null;
+  if (change === null) {
     return <p className="text-xs text-slate-500">No previous period to compare</p>;
   }
-  const direction = changeDirection(changePct);
+  const direction = changeDirection(change);
   const favourable = isFavourable(direction, kpi.better_when);
   const tone =
     favourable === null
@@ -42,7 +44,7 @@ function KpiChange({ kpi }: { kpi: Kpi }) {
           {ARROWS[direction]}
         </span>
         <span className="sr-only">{WORDS[direction]}</span>
-        {formatSignedPercent(changePct)}
+        {points ? formatSignedPoints(change) : formatSignedPercent(change)}
         <span className="sr-only">{verdict}</span>
       </span>
       <span className="text-slate-500">vs previous period</span>

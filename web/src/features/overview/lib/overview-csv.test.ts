@@ -14,12 +14,12 @@ describe('buildOverviewCsv', () => {
         {
           key: 'AMZ-UK',
           label: 'Amazon, UK',
-          totals: { revenue_minor: 123_456, cogs_minor: 50_000, gross_margin_minor: 73_456, gross_margin_pct: 59.5, units: 42, },
+          totals: { gross_sales_minor: 123_456, refunds_minor: 0, revenue_minor: 123_456, cogs_minor: 50_000, gross_margin_minor: 73_456, gross_margin_pct: 59.5, units: 42, },
         },
         {
           key: 'SHOP-UK',
           label: 'Shopify "UK"',
-          totals: { revenue_minor: 0, cogs_minor: 0, gross_margin_minor: 0, gross_margin_pct: null, units: 0 },
+          totals: { gross_sales_minor: 0, refunds_minor: 0, revenue_minor: 0, cogs_minor: 0, gross_margin_minor: 0, gross_margin_pct: null, units: 0 },
         },
       ],
       points: [{ period: '2025-01-01', revenue_minor: -1_050, units: 3, gross_margin_minor: 700 }],
