@@ -1,0 +1,35 @@
+//! Sentia's forecasting engine (pure: no async, and no IO outside the [`bench`] reader).
+//!
+//! * [`Series`] — a univariate series with an optional censoring mask (stockout days: the
+//!   observed value is a lower bound on demand, so it is never fitted as if it were demand) and
+//!   a season length.
+//! * [`Forecaster`] — an unfitted model; [`Forecaster::fit`] returns a different type that
+//!   implements [`Predict`] (allocating [`Predict::predict`] and in-place
+//!   [`Predict::predict_in_place`]), as in `augurs-core`. [`DynForecaster`] is the object-safe
+//!   form for lists of models.
+//! * [`models`] — seasonal naive, naive, drift, moving average, Croston, SBA, TSB; and
+//!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
+//!   rolling-origin residuals.
+//! * [`metrics`], [`backtest`], [`checks`] and (feature `bench`) the [`bench`] runner.
+//!
+//! Bad input never panics: it is refused with a [`ForecastError`] or handled by a recorded
+//! [`Fallback`].
+#![forbid(unsafe_code)]
+
+pub mod backtest;
+#[cfg(feature = "bench")]
+pub mod bench;
+pub mod checks;
+mod conformal;
+mod error;
+pub mod metrics;
+pub mod models;
+mod stats;
+mod traits;
+mod types;
+
+pub use checks::Fallback;
+pub use conformal::{Conformal, ConformalFitted};
+pub use error::ForecastError;
+pub use traits::{DynForecaster, DynPredict, Forecaster, Predict};
+pub use types::{Forecast, Interval, Series};

@@ -1,0 +1,244 @@
+//! The small models, all behind [`Forecaster`](crate::Forecaster), and a registry by name.
+//!
+//! | model | point | intervals |
+//! |---|---|---|
+//! | [`Naive`] | last observation | normal, σ√h (fpp3 §5.5) |
+//! | [`SeasonalNaive`] | same season last year | normal, σ√(k+1), k = ⌊(h−1)/m⌋ (fpp3 §5.5) |
+//! | [`Drift`] | line through first and last observation | normal, σ√(h(1+h/T)) (fpp3 §5.5) |
+//! | [`MovingAverage`] | mean of the last `window` observations | empirical, per step |
+//! | [`Croston`] (classic, SBA) | smoothed size / smoothed interval | empirical, per step, ≥ 0 |
+//! | [`Tsb`] | smoothed probability × smoothed size | empirical, per step, ≥ 0 |
+//!
+//! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
+//! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
+//! the forecasts made from every past origin, separately for each horizon step.
+
+mod croston;
+mod moving_average;
+mod naive;
+
+pub use croston::{Croston, CrostonVariant, Tsb};
+pub use moving_average::MovingAverage;
+pub use naive::{Drift, Naive, SeasonalNaive};
+
+use crate::checks::Fallback;
+use crate::conformal::Conformal;
+use crate::error::ForecastError;
+use crate::stats::{check_levels, quantile_sorted, sort_finite, z_for_level};
+use crate::traits::{DynForecaster, Predict};
+use crate::types::Forecast;
+
+/// Errors per step needed before empirical quantiles are trusted.
+const MIN_EMPIRICAL: usize = 10;
+
+/// The fitted form shared by every model in this module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleFitted {
+    model: String,
+    path: Path,
+    spread: Spread,
+    non_negative: bool,
+    fallbacks: Vec<Fallback>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Path {
+    Flat(f64),
+    /// `base + slope·(offset + h)`.
+    Line {
+        base: f64,
+        slope: f64,
+        offset: usize,
+    },
+    /// Value and seasons-ahead of the source point for each of the first `m` steps.
+    Seasonal {
+        values: Vec<f64>,
+        ahead: Vec<usize>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Spread {
+    /// No residuals: zero-width intervals (recorded as a fallback).
+    Zero,
+    /// σ√h for a random walk, starting `offset` steps after the last observation.
+    RandomWalk { sigma: f64, offset: usize },
+    /// σ√(h(1+h/T)).
+    Drift { sigma: f64, t: usize, offset: usize },
+    /// σ√(seasons ahead).
+    Seasonal { sigma: f64 },
+    /// Per-step quantiles of in-sample errors of flat forecasts: `origin[t]` is the forecast
+    /// made after observing `obs[..=t]`.
+    Empirical {
+        origin: Vec<Option<f64>>,
+        obs: Vec<f64>,
+        sigma1: f64,
+    },
+}
+
+impl SimpleFitted {
+    fn point(&self, h: usize) -> f64 {
+        match &self.path {
+            Path::Flat(v) => *v,
+            Path::Line {
+                base,
+                slope,
+                offset,
+            } => base + slope * (offset + h) as f64,
+            Path::Seasonal { values, .. } => values[(h - 1) % values.len()],
+        }
+    }
+
+    fn sigma_h(&self, h: usize) -> f64 {
+        match &self.spread {
+            Spread::Zero | Spread::Empirical { .. } => 0.0,
+            Spread::RandomWalk { sigma, offset } => sigma * ((offset + h) as f64).sqrt(),
+            Spread::Drift { sigma, t, offset } => {
+                let hh = (offset + h) as f64;
+                sigma * (hh * (1.0 + hh / *t as f64)).sqrt()
+            }
+            Spread::Seasonal { sigma } => match &self.path {
+                Path::Seasonal { ahead, .. } => {
+                    let m = ahead.len();
+                    let k = ahead[(h - 1) % m] + (h - 1) / m;
+                    sigma * (k as f64).sqrt()
+                }
+                _ => *sigma * (h as f64).sqrt(),
+            },
+        }
+    }
+}
+
+/// Sorted in-sample errors of flat forecasts `k` steps ahead.
+fn errors_at(origin: &[Option<f64>], obs: &[f64], k: usize) -> Vec<f64> {
+    let mut e: Vec<f64> = origin
+        .iter()
+        .enumerate()
+        .filter_map(|(t, f)| Some(obs.get(t + k)? - (*f)?))
+        .collect();
+    sort_finite(&mut e);
+    e
+}
+
+impl Predict for SimpleFitted {
+    fn predict_in_place(
+        &self,
+        horizon: usize,
+        levels: &[f64],
+        out: &mut Forecast,
+    ) -> Result<(), ForecastError> {
+        check_levels(levels)?;
+        out.reset(horizon, levels);
+        for h in 1..=horizon {
+            out.point[h - 1] = self.point(h);
+        }
+        if let Spread::Empirical {
+            origin,
+            obs,
+            sigma1,
+        } = &self.spread
+        {
+            let mut last_good: Option<Vec<f64>> = None;
+            for h in 1..=horizon {
+                let e = errors_at(origin, obs, h);
+                if e.len() >= MIN_EMPIRICAL {
+                    last_good = Some(e);
+                }
+                let p = out.point[h - 1];
+                for iv in &mut out.intervals {
+                    let (lo, hi) = match &last_good {
+                        Some(e) => (
+                            quantile_sorted(e, (1.0 - iv.level) / 2.0),
+                            quantile_sorted(e, (1.0 + iv.level) / 2.0),
+                        ),
+                        None => {
+                            let w = z_for_level(iv.level) * sigma1;
+                            (-w, w)
+                        }
+                    };
+                    iv.lower[h - 1] = p + lo;
+                    iv.upper[h - 1] = p + hi;
+                }
+            }
+        } else {
+            for h in 1..=horizon {
+                let p = out.point[h - 1];
+                let s = self.sigma_h(h);
+                for iv in &mut out.intervals {
+                    let w = z_for_level(iv.level) * s;
+                    iv.lower[h - 1] = p - w;
+                    iv.upper[h - 1] = p + w;
+                }
+            }
+        }
+        if self.non_negative {
+            for x in out
+                .point
+                .iter_mut()
+                .chain(out.intervals.iter_mut().flat_map(|i| i.lower.iter_mut()))
+            {
+                *x = x.max(0.0);
+            }
+            for iv in &mut out.intervals {
+                for u in &mut iv.upper {
+                    *u = u.max(0.0);
+                }
+            }
+        }
+        if !out.is_finite() {
+            return Err(ForecastError::NonFiniteOutput {
+                model: self.model.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn fallbacks(&self) -> &[Fallback] {
+        &self.fallbacks
+    }
+}
+
+/// Records a zero-width-interval fallback when no residual exists.
+fn zero_spread(model: &str, fallbacks: &mut Vec<Fallback>) -> Spread {
+    fallbacks.push(Fallback::new(
+        format!("{model} intervals"),
+        "zero-width intervals",
+        "no in-sample residuals to estimate the spread from",
+    ));
+    Spread::Zero
+}
+
+/// Default model list for benchmarks and the product: the names accepted by [`by_name`].
+pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", "sba", "tsb"];
+
+/// A model by name, for CLIs and configuration.
+///
+/// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
+/// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
+/// `croston`, `sba`, `tsb`; any of them with the suffix `+conformal` is wrapped in
+/// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
+pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
+    if let Some(inner) = name.strip_suffix("+conformal") {
+        let inner = by_name(inner, season, horizon)?;
+        return Some(Box::new(Conformal::new(inner, horizon.max(1))));
+    }
+    let model: Box<dyn DynForecaster> = match name {
+        "naive" => Box::new(Naive),
+        "snaive" => Box::new(SeasonalNaive::default()),
+        "drift" => Box::new(Drift),
+        "ma" => Box::new(MovingAverage::new(season.max(3)).ok()?),
+        "croston" => Box::new(Croston::new(CrostonVariant::Classic)),
+        "sba" => Box::new(Croston::new(CrostonVariant::Sba)),
+        "tsb" => Box::new(Tsb::default()),
+        other => {
+            if let Some(k) = other.strip_prefix("snaive:") {
+                let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
+                Box::new(SeasonalNaive { min_seasons })
+            } else {
+                let w = other.strip_prefix("ma:")?.parse().ok()?;
+                Box::new(MovingAverage::new(w).ok()?)
+            }
+        }
+    };
+    Some(model)
+}
