@@ -43,6 +43,40 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Forecasting tools.
+    Forecast {
+        #[command(subcommand)]
+        command: ForecastCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ForecastCommand {
+    /// Score models on a public benchmark file (long CSV: series_id,group,t,date,value,split):
+    /// fit on the train rows, forecast the horizon, score on the test rows.
+    Bench {
+        /// The data file, plain or gzip.
+        #[arg(long)]
+        data: PathBuf,
+        /// Forecast horizon (test rows per series).
+        #[arg(long)]
+        horizon: usize,
+        /// Season length.
+        #[arg(long)]
+        season: usize,
+        /// Comma-separated model names (default: all baseline models).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Only series of this group.
+        #[arg(long)]
+        group: Option<String>,
+        /// Only the first N series.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -93,6 +127,36 @@ async fn main() -> anyhow::Result<()> {
             bootstrap::print_logins(
                 &bootstrap::ensure_demo_users(&db, config.demo_password.as_deref()).await?,
             );
+            Ok(())
+        }
+        Command::Forecast {
+            command:
+                ForecastCommand::Bench {
+                    data,
+                    horizon,
+                    season,
+                    models,
+                    group,
+                    limit,
+                    out,
+                },
+        } => {
+            let opts = sentia_forecast::bench::BenchOptions {
+                data,
+                horizon,
+                season,
+                models,
+                group,
+                limit,
+            };
+            let report =
+                tokio::task::spawn_blocking(move || sentia_forecast::bench::run_bench(&opts))
+                    .await??;
+            println!("{report}");
+            if let Some(out) = out {
+                std::fs::write(&out, report.to_json())
+                    .with_context(|| format!("writing {}", out.display()))?;
+            }
             Ok(())
         }
         Command::Openapi => {
