@@ -241,7 +241,10 @@ pub async fn finished_products<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<
 }
 
 /// A fingerprint of the reporting data; it changes whenever facts are added or reloaded.
-/// Uses only primary-key maxima and a meta row, so it is cheap on both backends.
+/// Uses only primary-key maxima and a meta row, so it is cheap on both backends. It does not
+/// see updates in place or deletions below the maxima: every writer that changes facts that
+/// way must, in the same transaction, add an `events` row or set `app_meta.data_generation`
+/// (as the demo loader does).
 #[tracing::instrument(skip_all)]
 pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
     let sql = "SELECT \

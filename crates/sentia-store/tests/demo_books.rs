@@ -30,7 +30,7 @@ async fn text(db: &DatabaseConnection, sql: &str) -> Option<String> {
 }
 
 /// Checks that must all return zero rows of disagreement.
-const RECONCILE: [(&str, &str); 9] = [
+const RECONCILE: [(&str, &str); 11] = [
     (
         "stock positions equal the sum of their movements and are not negative",
         "SELECT COUNT(*) FROM inventory_positions ip
@@ -69,6 +69,20 @@ const RECONCILE: [(&str, &str); 9] = [
                 ORDER BY b.balance_date DESC LIMIT 1)
             <> (SELECT CAST(SUM(m.amount_minor) AS BIGINT) FROM cash_movements m
                 WHERE m.cash_account_id = a.id)",
+    ),
+    (
+        "every day's balance equals the account's movements up to that day",
+        "SELECT COUNT(*) FROM cash_balances b
+         WHERE b.balance_minor <> COALESCE((SELECT CAST(SUM(m.amount_minor) AS BIGINT)
+                                            FROM cash_movements m
+                                            WHERE m.cash_account_id = b.cash_account_id
+                                              AND m.moved_on <= b.balance_date), 0)",
+    ),
+    (
+        "every account has a balance for every day of the history",
+        "SELECT COUNT(*) FROM cash_accounts a
+         WHERE (SELECT COUNT(*) FROM cash_balances b WHERE b.cash_account_id = a.id)
+            <> (SELECT COUNT(*) FROM fx_rates WHERE quote_currency = 'EUR')",
     ),
     (
         "order totals equal the sums of their lines",
