@@ -7,17 +7,14 @@ use sentia_forecast::bench::{BenchOptions, read_long_csv, run_bench};
 use sentia_forecast::models::{Drift, Naive, SeasonalNaive};
 use sentia_forecast::{Conformal, Forecaster, Predict, Series};
 
+/// A copy of `shared/data/<name>` kept with the tests (AirPassengers is 144 rows), so the
+/// reference checks always run.
 fn data(name: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("tests/data")
         .join(name);
-    // shared/ sits beside the repository; skip (loudly) where it is not checked out.
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found", p.display());
-        None
-    }
+    assert!(p.exists(), "test data {} is missing", p.display());
+    Some(p)
 }
 
 fn airpassengers_train() -> Option<Series> {

@@ -55,7 +55,7 @@ fn demo_loads_refuses_to_mix_and_resets() {
 fn forecast_bench_scores_airpassengers_like_the_reference() {
     let data = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/airpassengers.csv.gz"
+        "/../sentia-forecast/tests/data/airpassengers.csv.gz"
     );
     let out = std::env::temp_dir().join(format!("sentia-bench-{}.json", std::process::id()));
     let r = sentia()
