@@ -64,6 +64,16 @@ pub enum ApiError {
     /// 401 on a failed login.
     #[error("invalid e-mail or password")]
     InvalidCredentials,
+    /// 429 on a sign-in for an e-mail with too many recent failures (answered alike whether
+    /// or not the account exists); `Retry-After` says when the lockout window has passed.
+    #[error("too many failed sign-ins; try again later")]
+    AccountLocked {
+        /// Seconds until a sign-in is considered again.
+        retry_after_secs: u64,
+    },
+    /// 403: a state-changing request sent from a page of another origin.
+    #[error("cross-origin request refused")]
+    ForeignOrigin,
     /// 403: signed in but not allowed.
     #[error("you do not have permission '{0}'")]
     Forbidden(String),
@@ -177,6 +187,10 @@ impl IntoResponse for ApiError {
             ApiError::InvalidCredentials => {
                 (StatusCode::UNAUTHORIZED, "invalid_credentials", vec![])
             }
+            ApiError::AccountLocked { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "account_locked", vec![])
+            }
+            ApiError::ForeignOrigin => (StatusCode::FORBIDDEN, "forbidden_origin", vec![]),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", vec![]),
@@ -197,7 +211,14 @@ impl IntoResponse for ApiError {
                 details,
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::AccountLocked { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod reporting;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod views;
 pub mod web;
@@ -53,6 +55,7 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = api_router();
     let doc = Arc::new(doc.to_pretty_json().expect("OpenAPI serialises"));
     let request_id = HeaderName::from_static("x-request-id");
+    let hsts = security::hsts(state.config.secure_cookies);
     api.route(
         "/api/openapi.json",
         get(move || {
@@ -62,7 +65,19 @@ pub fn app(state: AppState) -> Router {
     )
     .route("/api/docs", get(web::api_docs))
     .fallback(web::static_file)
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        security::check_origin,
+    ))
     .with_state(state)
+    .layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(security::PERMISSIONS_POLICY),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        hsts,
+    ))
     .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -120,6 +135,11 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the demo when the database is empty, and binds.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, clock::Clock::system()).await
+    }
+
+    /// [`Application::build`] with a chosen time source (tests pass a manual clock).
+    pub async fn build_with_clock(config: Config, clock: clock::Clock) -> anyhow::Result<Self> {
         let db = sentia_store::connect(&config.database_url).await?;
         let demo_logins = bootstrap::prepare(&db, &config).await?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -128,6 +148,7 @@ impl Application {
             cube: Arc::default(),
             config: Arc::new(config),
             started: Instant::now(),
+            clock,
         };
         // Warm the report cube so the first dashboard load is fast.
         if let Err(e) = state.cube.get(&state.db).await {

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use sentia_store::Db;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::reporting::cache::CubeCache;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Process start, for uptime.
     pub started: Instant,
+    /// Source of "now" for session and lockout rules (the system clock outside tests).
+    pub clock: Clock,
 }

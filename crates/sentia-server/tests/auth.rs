@@ -164,7 +164,7 @@ async fn story(backend: &str) {
         StatusCode::OK
     );
     let backend_kind = app.db.get_database_backend();
-    let past = sentia_store::db_time(chrono::Utc::now() - chrono::Duration::minutes(1));
+    let past = sentia_store::db_time(app.clock.now() - chrono::Duration::minutes(1));
     sentia_store::entity::session::Entity::update_many()
         .col_expr(
             sentia_store::entity::session::Column::ExpiresAt,

@@ -152,7 +152,7 @@ pub async fn session_principal<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> StoreResult<Option<(User, Vec<String>)>> {
+) -> StoreResult<Option<SessionPrincipal>> {
     let (s, u, rp) = (Alias::new("s"), Alias::new("u"), Alias::new("rp"));
     let q = Query::select()
         .columns(
@@ -167,6 +167,11 @@ pub async fn session_principal<C: ConnectionTrait>(
             .map(|c| (u.clone(), Alias::new(c))),
         )
         .column((rp.clone(), Alias::new("permission_code")))
+        .expr_as(
+            Expr::col((s.clone(), Alias::new("id"))),
+            Alias::new("session_id"),
+        )
+        .column((s.clone(), Alias::new("last_seen_at")))
         .from_as(Alias::new("sessions"), s.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -182,7 +187,7 @@ pub async fn session_principal<C: ConnectionTrait>(
                 .equals((u.clone(), Alias::new("role_code"))),
         )
         .and_where(Expr::col((s.clone(), Alias::new("token_hash"))).eq(token_hash))
-        .and_where(Expr::col((s, Alias::new("expires_at"))).gt(now))
+        .and_where(Expr::col((s, Alias::new("expires_at"))).gt(crate::db_time(now)))
         .and_where(Expr::col((u, Alias::new("active"))).eq(true))
         .to_owned();
     let rows = conn.query_all(&q).await?;
@@ -207,7 +212,161 @@ pub async fn session_principal<C: ConnectionTrait>(
         })
         .collect::<Vec<_>>();
     permissions.sort();
-    Ok(Some((user, permissions)))
+    Ok(Some(SessionPrincipal {
+        session_id: first.try_get("", "session_id")?,
+        last_seen_at: first.try_get("", "last_seen_at")?,
+        user,
+        permissions,
+    }))
+}
+
+/// What a session token resolves to: the session's own bookkeeping and its signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPrincipal {
+    /// Row id of the session.
+    pub session_id: i64,
+    /// Last time a request was seen on the session (updated at most about once a minute).
+    pub last_seen_at: DateTime<Utc>,
+    /// The active user.
+    pub user: User,
+    /// Permission codes of the user's role, sorted.
+    pub permissions: Vec<String>,
+}
+
+/// Records activity on a session (the idle timeout counts from here).
+#[tracing::instrument(skip_all)]
+pub async fn touch_session<C: ConnectionTrait>(
+    conn: &C,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::LastSeenAt,
+            Expr::value(crate::db_time(now)),
+        )
+        .filter(session::Column::Id.eq(session_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a session by row id.
+#[tracing::instrument(skip_all)]
+pub async fn delete_session_by_id<C: ConnectionTrait>(
+    conn: &C,
+    session_id: i64,
+) -> StoreResult<()> {
+    session::Entity::delete_by_id(session_id).exec(conn).await?;
+    Ok(())
+}
+
+/// Enforces the live-session limit of a user: drops their sessions idle since before
+/// `idle_cutoff`, then every session but the `keep` newest. Returns how many were removed.
+#[tracing::instrument(skip_all)]
+pub async fn prune_sessions<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    keep: u64,
+    idle_cutoff: DateTime<Utc>,
+) -> StoreResult<u64> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let idle = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::LastSeenAt.lt(crate::db_time(idle_cutoff)))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    // Ids grow with insertion order, so they rank sessions by age even when two share a
+    // creation instant.
+    // A user holds a handful of sessions at most, so skipping in Rust is cheap (and avoids
+    // OFFSET without LIMIT, which SQLite does not accept).
+    let ids: Vec<i64> = session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::UserId.eq(user_id))
+        .order_by_desc(session::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let surplus: Vec<i64> = ids
+        .into_iter()
+        .skip(usize::try_from(keep).unwrap_or(usize::MAX))
+        .collect();
+    if surplus.is_empty() {
+        return Ok(idle);
+    }
+    let revoked = session::Entity::delete_many()
+        .filter(session::Column::Id.is_in(surplus))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok(idle + revoked)
+}
+
+/// Records a refused sign-in for `email` (already normalised) and purges every failure older
+/// than `window_start`, which no lockout decision needs any more.
+#[tracing::instrument(skip_all)]
+pub async fn record_login_failure<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+    now: DateTime<Utc>,
+    ip: Option<String>,
+    window_start: DateTime<Utc>,
+) -> StoreResult<()> {
+    let table = Alias::new("login_failures");
+    let purge = Query::delete()
+        .from_table(table.clone())
+        .and_where(Expr::col(Alias::new("failed_at")).lt(crate::db_time(window_start)))
+        .to_owned();
+    conn.execute(&purge).await?;
+    let insert = Query::insert()
+        .into_table(table)
+        .columns([
+            Alias::new("email"),
+            Alias::new("failed_at"),
+            Alias::new("ip"),
+        ])
+        .values_panic([email.into(), crate::db_time(now).into(), ip.into()])
+        .to_owned();
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Instants of the failed sign-ins for `email` since `since`, newest first, at most `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn recent_login_failures<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> StoreResult<Vec<DateTime<Utc>>> {
+    let q = Query::select()
+        .column(Alias::new("failed_at"))
+        .from(Alias::new("login_failures"))
+        .and_where(Expr::col(Alias::new("email")).eq(email))
+        .and_where(Expr::col(Alias::new("failed_at")).gt(crate::db_time(since)))
+        .order_by(Alias::new("failed_at"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    let rows = conn.query_all(&q).await?;
+    rows.iter()
+        .map(|r| {
+            r.try_get::<DateTime<Utc>>("", "failed_at")
+                .map_err(StoreError::from)
+        })
+        .collect()
+}
+
+/// Forgets the failed sign-ins of `email` (after a successful one).
+#[tracing::instrument(skip_all)]
+pub async fn clear_login_failures<C: ConnectionTrait>(conn: &C, email: &str) -> StoreResult<()> {
+    let q = Query::delete()
+        .from_table(Alias::new("login_failures"))
+        .and_where(Expr::col(Alias::new("email")).eq(email))
+        .to_owned();
+    conn.execute(&q).await?;
+    Ok(())
 }
 
 /// Ends a session.
@@ -226,7 +385,7 @@ pub async fn purge_expired_sessions<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
     let r = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lte(now))
+        .filter(session::Column::ExpiresAt.lte(crate::db_time(now)))
         .exec(conn)
         .await?;
     Ok(r.rows_affected)

@@ -5,17 +5,40 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use sentia_store::users::{self, NewSession};
 
 use crate::auth::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::{
-    cookie, new_token, session_lifetime, set_cookie, token_from, token_hash,
+    MAX_SESSIONS_PER_USER, cookie, idle_timeout, new_token, session_lifetime, set_cookie,
+    token_from, token_hash,
 };
 use crate::error::{ApiError, ApiErrorBody, ApiResult, Json};
 use crate::state::AppState;
 use crate::views::{LoginRequest, Me};
+
+/// Failed sign-ins for one e-mail within [`LOCKOUT_WINDOW`] that lock it.
+pub const LOCKOUT_THRESHOLD: u64 = 5;
+
+/// The sliding window failed sign-ins are counted over; a lockout lasts until the oldest of
+/// the counted failures leaves it.
+pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
+
+/// When the lockout of an e-mail ends, if it is locked at `now`. Attempts refused while
+/// locked are not recorded, so retrying does not extend the lockout.
+async fn locked_until(
+    state: &AppState,
+    email: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let recent =
+        users::recent_login_failures(&state.db, email, now - LOCKOUT_WINDOW, LOCKOUT_THRESHOLD)
+            .await?;
+    Ok((recent.len() as u64 >= LOCKOUT_THRESHOLD)
+        .then(|| recent.last().map(|oldest| *oldest + LOCKOUT_WINDOW))
+        .flatten())
+}
 
 fn me(u: &CurrentUser) -> Me {
     Me {
@@ -28,9 +51,17 @@ fn me(u: &CurrentUser) -> Me {
 }
 
 /// Signs in with e-mail and password and sets the session cookie.
+///
+/// After [`LOCKOUT_THRESHOLD`] failures for an e-mail within [`LOCKOUT_WINDOW`] every sign-in
+/// for it, even with the right password, is answered 429 `account_locked` with `Retry-After`
+/// until the window has passed — for unknown e-mails too, so a lockout reveals nothing. A
+/// successful sign-in clears the e-mail's failures and revokes the user's oldest sessions
+/// beyond [`MAX_SESSIONS_PER_USER`].
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Me), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, description = "Sent from a page of another origin", body = ApiErrorBody),
+        (status = 429, description = "Locked after repeated failures; see `Retry-After`", body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
@@ -41,7 +72,17 @@ pub async fn login(
     if req.email.len() > 320 || req.password.len() > 1024 {
         return Err(ApiError::InvalidCredentials);
     }
-    let user = users::find_by_email(&state.db, req.email.trim()).await?;
+    let email = req.email.trim().to_lowercase();
+    // Stored instants are truncated to microseconds; compare like with like.
+    let now = sentia_store::db_time(state.clock.now());
+    if let Some(until) = locked_until(&state, &email, now).await? {
+        let secs = (until - now).num_seconds().max(1);
+        tracing::warn!("sign-in refused: e-mail locked after repeated failures");
+        return Err(ApiError::AccountLocked {
+            retry_after_secs: u64::try_from(secs).unwrap_or(1),
+        });
+    }
+    let user = users::find_by_email(&state.db, &email).await?;
     let pw = req.password.clone();
     let phc = user
         .as_ref()
@@ -53,10 +94,20 @@ pub async fn login(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let user = match user {
         Some(u) if ok && u.active => u,
-        _ => return Err(ApiError::InvalidCredentials),
+        _ => {
+            users::record_login_failure(
+                &state.db,
+                &email,
+                now,
+                Some(peer.ip().to_string()),
+                now - LOCKOUT_WINDOW,
+            )
+            .await?;
+            return Err(ApiError::InvalidCredentials);
+        }
     };
+    users::clear_login_failures(&state.db, &email).await?;
     let token = new_token();
-    let now = Utc::now();
     users::purge_expired_sessions(&state.db, now).await?;
     let lifetime = session_lifetime(user.role);
     users::create_session(
@@ -74,6 +125,16 @@ pub async fn login(
         },
     )
     .await?;
+    let revoked = users::prune_sessions(
+        &state.db,
+        user.id,
+        MAX_SESSIONS_PER_USER,
+        now - idle_timeout(user.role),
+    )
+    .await?;
+    if revoked > 0 {
+        tracing::info!(revoked, "older sessions revoked at sign-in");
+    }
     let permissions = users::permissions_of(&state.db, user.role).await?;
     let current = CurrentUser { user, permissions };
     let mut out = HeaderMap::new();
@@ -86,7 +147,8 @@ pub async fn login(
 
 /// Ends the current session and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth",
-    responses((status = 204, description = "Signed out")))]
+    responses((status = 204, description = "Signed out"),
+        (status = 403, description = "Sent from a page of another origin", body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn logout(
     State(state): State<AppState>,

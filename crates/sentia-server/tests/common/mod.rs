@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use reqwest::StatusCode;
 use sea_orm::DatabaseConnection;
 use sentia_server::Application;
+use sentia_server::clock::ManualClock;
 use sentia_server::config::Config;
 use sentia_store::testing::TestDb;
 use serde_json::Value;
@@ -19,13 +20,20 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub test_db: TestDb,
+    /// The application's clock: stands still until a test moves it.
+    pub clock: ManualClock,
 }
 
 impl TestApp {
     /// Starts the server on a fresh database of `backend` with a short demo history.
     pub async fn spawn(backend: &str) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with a change to the configuration.
+    pub async fn spawn_with(backend: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
         let test_db = TestDb::create(backend).await.expect("test database");
-        let config = Config {
+        let mut config = Config {
             database_url: test_db.url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
             demo_on_empty: true,
@@ -33,7 +41,11 @@ impl TestApp {
             demo_password: Some(PASSWORD.into()),
             secure_cookies: false,
         };
-        let app = Application::build(config).await.expect("app builds");
+        configure(&mut config);
+        let clock = ManualClock::new(chrono::Utc::now());
+        let app = Application::build_with_clock(config, clock.clock())
+            .await
+            .expect("app builds");
         let addr = app.local_addr();
         tokio::spawn(app.run());
         let db = sentia_store::connect(&test_db.url).await.expect("connect");
@@ -42,6 +54,7 @@ impl TestApp {
             client: Self::new_client(),
             db,
             test_db,
+            clock,
         }
     }
 
@@ -68,6 +81,29 @@ impl TestApp {
     pub async fn login_admin(&self) {
         let r = self.login_as("admin@sentia.demo").await;
         assert_eq!(r.status(), StatusCode::OK, "admin login");
+    }
+
+    /// Signs in as `email` with the demo password on a fresh client of its own.
+    pub async fn signed_in_client(&self, email: &str) -> reqwest::Client {
+        let client = Self::new_client();
+        let r = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), StatusCode::OK, "{email} signs in");
+        client
+    }
+
+    /// Status of `GET /api/v1/me` for a client.
+    pub async fn me_status(&self, client: &reqwest::Client) -> StatusCode {
+        client
+            .get(self.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("request")
+            .status()
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

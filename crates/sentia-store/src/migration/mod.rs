@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 mod m0001_foundation;
+mod m0002_login_security;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -15,7 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_login_security::Migration),
+        ]
     }
 }
 

@@ -30,7 +30,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs in with e-mail and password and sets the session cookie. */
+        /**
+         * Signs in with e-mail and password and sets the session cookie.
+         * @description After [`LOCKOUT_THRESHOLD`] failures for an e-mail within [`LOCKOUT_WINDOW`] every sign-in
+         *     for it, even with the right password, is answered 429 `account_locked` with `Retry-After`
+         *     until the window has passed — for unknown e-mails too, so a lockout reveals nothing. A
+         *     successful sign-in clears the e-mail's failures and revokes the user's oldest sessions
+         *     beyond [`MAX_SESSIONS_PER_USER`].
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -545,6 +552,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description Sent from a page of another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Locked after repeated failures; see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     logout: {
@@ -562,6 +587,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Sent from a page of another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
             };
         };
     };
