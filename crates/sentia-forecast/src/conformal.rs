@@ -59,6 +59,11 @@ impl<P> ConformalFitted<P> {
     pub fn windows(&self) -> usize {
         self.scores.first().map_or(0, Vec::len)
     }
+
+    /// The wrapped fitted model.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
 }
 
 impl<M> Forecaster for Conformal<M>

@@ -7,7 +7,8 @@
 //!   implements [`Predict`] (allocating [`Predict::predict`] and in-place
 //!   [`Predict::predict_in_place`]), as in `augurs-core`. [`DynForecaster`] is the object-safe
 //!   form for lists of models.
-//! * [`models`] — seasonal naive, naive, drift, moving average, Croston, SBA, TSB; and
+//! * [`models`] — seasonal naive, naive, drift, moving average, Croston, SBA, TSB; with feature
+//!   `anofox` (default) AutoETS, AutoARIMA and AutoTheta from `anofox-forecast`; and
 //!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
 //!   rolling-origin residuals.
 //! * [`metrics`], [`backtest`], [`checks`] and (feature `bench`) the [`bench`] runner.

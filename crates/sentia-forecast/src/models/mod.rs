@@ -8,15 +8,22 @@
 //! | [`MovingAverage`] | mean of the last `window` observations | empirical, per step |
 //! | [`Croston`] (classic, SBA) | smoothed size / smoothed interval | empirical, per step, ≥ 0 |
 //! | [`Tsb`] | smoothed probability × smoothed size | empirical, per step, ≥ 0 |
+//! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` | the library's (normal) |
+//! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
+//! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
 //! the forecasts made from every past origin, separately for each horizon step.
 
+#[cfg(feature = "anofox")]
+mod anofox;
 mod croston;
 mod moving_average;
 mod naive;
 
+#[cfg(feature = "anofox")]
+pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use croston::{Croston, CrostonVariant, Tsb};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
@@ -211,11 +218,16 @@ fn zero_spread(model: &str, fallbacks: &mut Vec<Fallback>) -> Spread {
 /// Default model list for benchmarks and the product: the names accepted by [`by_name`].
 pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", "sba", "tsb"];
 
+/// The library models accepted by [`by_name`] (feature `anofox`): slower than
+/// [`MODEL_NAMES`], so listed apart.
+#[cfg(feature = "anofox")]
+pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
+
 /// A model by name, for CLIs and configuration.
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`; any of them with the suffix `+conformal` is wrapped in
+/// `croston`, `sba`, `tsb`, and with feature `anofox` `ets`, `arima`, `theta`; any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
@@ -230,6 +242,12 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "croston" => Box::new(Croston::new(CrostonVariant::Classic)),
         "sba" => Box::new(Croston::new(CrostonVariant::Sba)),
         "tsb" => Box::new(Tsb::default()),
+        #[cfg(feature = "anofox")]
+        "ets" => Box::new(AutoEts::default()),
+        #[cfg(feature = "anofox")]
+        "arima" => Box::new(AutoArima::default()),
+        #[cfg(feature = "anofox")]
+        "theta" => Box::new(AutoTheta::default()),
         other => {
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
