@@ -146,23 +146,8 @@ async fn story(backend: &str) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // An expired session and a deactivated user are refused.
-    let client = TestApp::new_client();
-    let r = client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "viewer@sentia.demo", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    let client = app.signed_in_client("viewer@sentia.demo").await;
+    assert_eq!(app.me_status(&client).await, StatusCode::OK);
     let backend_kind = app.db.get_database_backend();
     let past = sentia_store::db_time(app.clock.now() - chrono::Duration::minutes(1));
     sentia_store::entity::session::Entity::update_many()
@@ -174,35 +159,16 @@ async fn story(backend: &str) {
         .await
         .unwrap();
     assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.me_status(&client).await,
         StatusCode::UNAUTHORIZED,
         "expired on {backend_kind:?}"
     );
-    let r = client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "viewer@sentia.demo", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let client = app.signed_in_client("viewer@sentia.demo").await;
     app.db
         .execute_unprepared("UPDATE users SET active = FALSE WHERE email = 'viewer@sentia.demo'")
         .await
         .unwrap();
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.me_status(&client).await, StatusCode::UNAUTHORIZED);
     let r = TestApp::new_client()
         .post(app.url("/api/v1/auth/login"))
         .json(&serde_json::json!({"email": "viewer@sentia.demo", "password": PASSWORD}))

@@ -3,10 +3,9 @@
 //! Censored and missing periods are dropped before fitting (a stockout is not a zero-demand
 //! period). Negative values are refused. A series without any demand forecasts zero, recorded.
 
-use super::{Path, SimpleFitted, Spread, zero_spread};
+use super::{Path, SimpleFitted, Spread, empirical_spread};
 use crate::checks::{Fallback, observed_values, require_non_negative};
 use crate::error::ForecastError;
-use crate::stats::rms;
 use crate::traits::Forecaster;
 use crate::types::Series;
 
@@ -98,19 +97,7 @@ fn finish(model: String, obs: Vec<f64>, origin: Vec<Option<f64>>) -> SimpleFitte
             fallbacks,
         };
     };
-    let one_step: Vec<f64> = origin
-        .iter()
-        .zip(obs.iter().skip(1))
-        .filter_map(|(f, y)| Some(y - (*f)?))
-        .collect();
-    let spread = match rms(&one_step, one_step.len()) {
-        Some(sigma1) => Spread::Empirical {
-            origin,
-            obs,
-            sigma1,
-        },
-        None => zero_spread(&model, &mut fallbacks),
-    };
+    let spread = empirical_spread(origin, obs, &model, &mut fallbacks);
     SimpleFitted {
         model,
         path: Path::Flat(point),

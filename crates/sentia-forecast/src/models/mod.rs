@@ -205,6 +205,29 @@ impl Predict for SimpleFitted {
     }
 }
 
+/// The spread of a flat forecast from its one-step in-sample errors (`origin[t]` forecasts
+/// `obs[t + 1]`), or zero-width intervals, recorded, when there is no error to learn from.
+fn empirical_spread(
+    origin: Vec<Option<f64>>,
+    obs: Vec<f64>,
+    model: &str,
+    fallbacks: &mut Vec<Fallback>,
+) -> Spread {
+    let one_step: Vec<f64> = origin
+        .iter()
+        .zip(obs.iter().skip(1))
+        .filter_map(|(f, y)| Some(y - (*f)?))
+        .collect();
+    match crate::stats::rms(&one_step, one_step.len()) {
+        Some(sigma1) => Spread::Empirical {
+            origin,
+            obs,
+            sigma1,
+        },
+        None => zero_spread(model, fallbacks),
+    }
+}
+
 /// Records a zero-width-interval fallback when no residual exists.
 fn zero_spread(model: &str, fallbacks: &mut Vec<Fallback>) -> Spread {
     fallbacks.push(Fallback::new(

@@ -1,9 +1,8 @@
 //! Moving average of the last `window` observations.
 
-use super::{Path, SimpleFitted, Spread, zero_spread};
+use super::{Path, SimpleFitted, empirical_spread};
 use crate::checks::{Fallback, observed_values};
 use crate::error::ForecastError;
-use crate::stats::rms;
 use crate::traits::Forecaster;
 use crate::types::Series;
 
@@ -67,19 +66,7 @@ impl Forecaster for MovingAverage {
             .map(|t| (t + 1 >= w).then(|| mean(t)))
             .collect();
         let point = mean(obs.len() - 1);
-        let one_step: Vec<f64> = origin
-            .iter()
-            .zip(obs.iter().skip(1))
-            .filter_map(|(f, y)| Some(y - (*f)?))
-            .collect();
-        let spread = match rms(&one_step, one_step.len()) {
-            Some(sigma1) => Spread::Empirical {
-                origin,
-                obs,
-                sigma1,
-            },
-            None => zero_spread(&self.name(), &mut fallbacks),
-        };
+        let spread = empirical_spread(origin, obs, &self.name(), &mut fallbacks);
         Ok(SimpleFitted {
             model: self.name(),
             path: Path::Flat(point),
