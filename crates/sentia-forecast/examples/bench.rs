@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p sentia-forecast --example bench -- \
 //!     --data ../shared/data/m3_monthly.csv.gz --horizon 18 --season 12 \
-//!     [--models snaive,drift] [--group MICRO] [--limit 40] [--out results.json]
+//!     [--models snaive,drift] [--group MICRO] [--limit 40] [--threads 2] [--out results.json]
 //! ```
 
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         models: Vec::new(),
         group: None,
         limit: None,
+        threads: 1,
     };
     let mut out = None;
     let mut args = std::env::args().skip(1);
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
             "--horizon" => number().map(|n| opts.horizon = n),
             "--season" => number().map(|n| opts.season = n),
             "--limit" => number().map(|n| opts.limit = Some(n)),
+            "--threads" => number().map(|n| opts.threads = n),
             "--data" | "--group" | "--models" | "--out" => {
                 match flag.as_str() {
                     "--data" => opts.data = PathBuf::from(&value),

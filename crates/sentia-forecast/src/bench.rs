@@ -4,7 +4,8 @@
 //! scored on the `test` rows: sMAPE (M3, %, mean over series), MASE (scaled by the training
 //! series' mean absolute seasonal difference; mean and median over series) and the coverage of
 //! the 80% and 95% intervals (share of all test points). Wall and CPU seconds cover fit +
-//! predict of all series after one untimed warm-up series, in the calling thread only.
+//! predict of all series after one untimed warm-up series; CPU seconds are summed over the
+//! worker threads (series are split between `threads` workers, each measuring its own thread).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -38,6 +39,8 @@ pub struct BenchOptions {
     pub group: Option<String>,
     /// Only the first `limit` series (in file order, after the group filter).
     pub limit: Option<usize>,
+    /// Worker threads fitting series in parallel (at least 1).
+    pub threads: usize,
 }
 
 /// Why the benchmark could not run.
@@ -166,7 +169,7 @@ pub struct ModelScore {
     pub cov95: f64,
     /// Wall seconds for fit + predict of all series.
     pub wall_s: f64,
-    /// CPU seconds of the running thread for the same work (wall when unavailable).
+    /// CPU seconds of the worker threads for the same work (wall when unavailable).
     pub cpu_s: f64,
 }
 
@@ -192,7 +195,7 @@ pub struct ModelRun {
 pub struct BenchReport {
     /// Series in the run.
     pub series: usize,
-    /// Threads used for fitting (the runner is sequential).
+    /// Worker threads used for fitting.
     pub threads: usize,
     /// Whether CPU seconds were measured (`false`: they repeat wall seconds).
     pub cpu_measured: bool,
@@ -315,13 +318,57 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// Fits and predicts every series, split round-robin between `threads` scoped workers; the
+/// results keep the order of `data`. Returns the summed CPU seconds of the workers, if known.
+#[expect(clippy::type_complexity, reason = "a private helper's plain tuple")]
+fn fit_all(
+    model: &dyn DynForecaster,
+    data: &[BenchSeries],
+    season: usize,
+    horizon: usize,
+    threads: usize,
+) -> (Vec<Result<(Forecast, bool), String>>, Option<f64>) {
+    let parts: Vec<(Vec<(usize, Result<(Forecast, bool), String>)>, Option<f64>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|w| {
+                    scope.spawn(move || {
+                        let cpu0 = thread_cpu_seconds();
+                        let out: Vec<_> = (w..data.len())
+                            .step_by(threads)
+                            .map(|i| (i, fit_predict(model, &data[i], season, horizon)))
+                            .collect();
+                        let cpu = cpu0.zip(thread_cpu_seconds()).map(|(a, b)| b - a);
+                        (out, cpu)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| (Vec::new(), None)))
+                .collect()
+        });
+    let cpu = parts.iter().map(|p| p.1).sum::<Option<f64>>();
+    let mut slots: Vec<Option<Result<(Forecast, bool), String>>> = vec![None; data.len()];
+    for (i, r) in parts.into_iter().flat_map(|p| p.0) {
+        slots[i] = Some(r);
+    }
+    let out = slots
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("the worker thread panicked".into())))
+        .collect();
+    (out, cpu)
+}
+
 /// Scores models on already-loaded series (the pure part of [`run_bench`]).
 pub fn bench_series(
     data: &[BenchSeries],
     models: &[String],
     horizon: usize,
     season: usize,
+    threads: usize,
 ) -> Result<BenchReport, BenchError> {
+    let threads = threads.clamp(1, data.len().max(1));
     if horizon == 0 || season == 0 {
         return Err(BenchError::InvalidOption(
             "horizon and season must be at least 1".into(),
@@ -349,20 +396,13 @@ pub fn bench_series(
             .ok_or_else(|| BenchError::UnknownModel(name.clone()))?;
         // Untimed warm-up on the first series (page faults, lazy allocations).
         let _ = fit_predict(model.as_ref(), &data[0], season, horizon);
-        let cpu0 = thread_cpu_seconds();
         let t0 = Instant::now();
-        let out: Vec<_> = data
-            .iter()
-            .map(|s| fit_predict(model.as_ref(), s, season, horizon))
-            .collect();
+        let (out, cpu) = fit_all(model.as_ref(), data, season, horizon, threads);
         let wall_s = t0.elapsed().as_secs_f64();
-        let cpu_s = match (cpu0, thread_cpu_seconds()) {
-            (Some(a), Some(b)) => b - a,
-            _ => {
-                cpu_measured = false;
-                wall_s
-            }
-        };
+        let cpu_s = cpu.unwrap_or_else(|| {
+            cpu_measured = false;
+            wall_s
+        });
         let (mut smapes, mut mases) = (Vec::new(), Vec::new());
         let (mut in80, mut in95, mut points) = (0usize, 0usize, 0usize);
         let (mut with_fallback, mut mase_undefined) = (0, 0);
@@ -417,7 +457,7 @@ pub fn bench_series(
     }
     Ok(BenchReport {
         series: data.len(),
-        threads: 1,
+        threads,
         cpu_measured,
         runs,
     })
@@ -432,7 +472,7 @@ pub fn run_bench(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     if let Some(n) = opts.limit {
         data.truncate(n);
     }
-    bench_series(&data, &opts.models, opts.horizon, opts.season)
+    bench_series(&data, &opts.models, opts.horizon, opts.season, opts.threads)
 }
 
 #[cfg(test)]
@@ -465,11 +505,11 @@ mod tests {
         ));
         let data = read_long_csv_from(CSV.as_bytes()).unwrap();
         assert!(matches!(
-            bench_series(&data, &["nope".into()], 1, 1),
+            bench_series(&data, &["nope".into()], 1, 1, 1),
             Err(BenchError::UnknownModel(_))
         ));
         assert!(matches!(
-            bench_series(&data, &[], 2, 1),
+            bench_series(&data, &[], 2, 1, 1),
             Err(BenchError::Format(_))
         ));
     }

@@ -11,6 +11,10 @@
 //!   `anofox` (default) AutoETS, AutoARIMA and AutoTheta from `anofox-forecast`; and
 //!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
 //!   rolling-origin residuals.
+//! * [`models::Ensemble`] (feature `anofox`): members weighted by backtest error, intervals
+//!   calibrated on the same backtest, with a report of weights and errors.
+//! * [`hierarchy`]: coherent forecasts over SKU × channel × region and their totals
+//!   (bottom-up, OLS, WLS, MinT with shrinkage).
 //! * [`metrics`], [`backtest`], [`checks`] and (feature `bench`) the [`bench`] runner.
 //!
 //! Bad input never panics: it is refused with a [`ForecastError`] or handled by a recorded
@@ -23,6 +27,7 @@ pub mod bench;
 pub mod checks;
 mod conformal;
 mod error;
+pub mod hierarchy;
 pub mod metrics;
 pub mod models;
 mod stats;

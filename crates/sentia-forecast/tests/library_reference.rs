@@ -30,6 +30,7 @@ fn score(model: &str) -> ModelScore {
         models: vec![model.into()],
         group: None,
         limit: None,
+        threads: 1,
     };
     let report = run_bench(&opts).unwrap();
     let run = &report.runs[0];

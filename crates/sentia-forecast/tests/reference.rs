@@ -39,6 +39,7 @@ fn seasonal_naive_matches_statsforecast_on_airpassengers() {
         models: vec!["snaive".into()],
         group: None,
         limit: None,
+        threads: 1,
     };
     let report = run_bench(&opts).unwrap();
     let s = &report.runs[0].score;

@@ -73,6 +73,9 @@ enum ForecastCommand {
         /// Only the first N series.
         #[arg(long)]
         limit: Option<usize>,
+        /// Worker threads fitting series in parallel (default: the machine's cores).
+        #[arg(long)]
+        threads: Option<usize>,
         /// Write the results as JSON here.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -138,9 +141,12 @@ async fn main() -> anyhow::Result<()> {
                     models,
                     group,
                     limit,
+                    threads,
                     out,
                 },
         } => {
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
             let opts = sentia_forecast::bench::BenchOptions {
                 data,
                 horizon,
@@ -148,6 +154,7 @@ async fn main() -> anyhow::Result<()> {
                 models,
                 group,
                 limit,
+                threads,
             };
             let report =
                 tokio::task::spawn_blocking(move || sentia_forecast::bench::run_bench(&opts))

@@ -19,12 +19,16 @@
 #[cfg(feature = "anofox")]
 mod anofox;
 mod croston;
+#[cfg(feature = "anofox")]
+mod ensemble;
 mod moving_average;
 mod naive;
 
 #[cfg(feature = "anofox")]
 pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use croston::{Croston, CrostonVariant, Tsb};
+#[cfg(feature = "anofox")]
+pub use ensemble::{Ensemble, EnsembleFitted, MemberReport};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
 
@@ -244,7 +248,11 @@ pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", 
 /// The library models accepted by [`by_name`] (feature `anofox`): slower than
 /// [`MODEL_NAMES`], so listed apart.
 #[cfg(feature = "anofox")]
-pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
+pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta", "ensemble"];
+
+/// Members of the default `ensemble` (feature `anofox`).
+#[cfg(feature = "anofox")]
+pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta"];
 
 /// A model by name, for CLIs and configuration.
 ///
@@ -271,7 +279,14 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "arima" => Box::new(AutoArima::default()),
         #[cfg(feature = "anofox")]
         "theta" => Box::new(AutoTheta::default()),
+        #[cfg(feature = "anofox")]
+        "ensemble" => ensemble_of(ENSEMBLE_MEMBERS, season, horizon)?,
         other => {
+            #[cfg(feature = "anofox")]
+            if let Some(list) = other.strip_prefix("ensemble:") {
+                let names: Vec<&str> = list.split('+').collect();
+                return ensemble_of(&names, season, horizon);
+            }
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
                 Box::new(SeasonalNaive { min_seasons })
@@ -282,4 +297,18 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         }
     };
     Some(model)
+}
+
+/// An [`Ensemble`] of the named members (none of them an ensemble itself).
+#[cfg(feature = "anofox")]
+fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
+    let members = names
+        .iter()
+        .filter(|n| !n.starts_with("ensemble"))
+        .map(|n| by_name(n, season, horizon))
+        .collect::<Option<Vec<_>>>()?;
+    if members.len() != names.len() {
+        return None;
+    }
+    Some(Box::new(Ensemble::new(members, horizon, season).ok()?))
 }
