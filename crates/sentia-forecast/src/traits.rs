@@ -27,6 +27,15 @@ pub trait Predict {
     fn fallbacks(&self) -> &[Fallback] {
         &[]
     }
+
+    /// Fits the form this model selected (e.g. `ETS(M,Ad,M)`, `ARIMA(0,1,1)(0,1,1)[12]`) to
+    /// other data without selecting again: estimates only. Backtests use it to score the form
+    /// that will forecast at a fraction of the cost of a full selection. `None`: the model has
+    /// no separate selection step, so fit the unfitted model anew.
+    fn refit(&self, series: &Series) -> Option<Result<DynPredict, ForecastError>> {
+        let _ = series;
+        None
+    }
 }
 
 /// An unfitted model: configuration only. Fitting never mutates it.
@@ -63,6 +72,10 @@ impl<P: Predict + ?Sized> Predict for Box<P> {
 
     fn fallbacks(&self) -> &[Fallback] {
         (**self).fallbacks()
+    }
+
+    fn refit(&self, series: &Series) -> Option<Result<DynPredict, ForecastError>> {
+        (**self).refit(series)
     }
 }
 

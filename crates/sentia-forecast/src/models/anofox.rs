@@ -17,7 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use anofox_forecast::core::TimeSeries;
 use anofox_forecast::models::Forecaster as LibForecaster;
-use anofox_forecast::models::arima::AutoARIMA;
+use anofox_forecast::models::arima::{ARIMA, AutoARIMA, ModelOrder, SARIMA};
 use anofox_forecast::models::exponential::{
     AutoETS, ETS, ETSSeasonalType, ETSSpec, ErrorType, TrendType,
 };
@@ -28,7 +28,7 @@ use crate::checks::{Fallback, observed_values};
 use crate::conformal::{Conformal, ConformalFitted};
 use crate::error::ForecastError;
 use crate::stats::check_levels;
-use crate::traits::{Forecaster, Predict};
+use crate::traits::{DynPredict, Forecaster, Predict};
 use crate::types::{Forecast, Series};
 
 /// Observations the non-seasonal forms need before the library is asked at all.
@@ -55,12 +55,9 @@ impl Kind {
     }
 
     /// Fits the library model; returns it with a description of the selected form, e.g.
-    /// `ETS(M,Ad,M)[12]`, `ARIMA(0,1,1)(0,1,0)[12]` or `Theta(DOTM)[12]`.
-    fn fit(
-        self,
-        season: usize,
-        ts: &TimeSeries,
-    ) -> Result<(Box<dyn LibForecaster + Send + Sync>, String), String> {
+    /// `ETS(M,Ad,M)[12]`, `ARIMA(0,1,1)(0,1,0)[12]` or `Theta(DOTM)[12]`, and the form itself
+    /// where it can be refitted without selecting again.
+    fn fit(self, season: usize, ts: &TimeSeries) -> Result<Selected, String> {
         let suffix = if season > 1 {
             format!("[{season}]")
         } else {
@@ -81,10 +78,12 @@ impl Kind {
                     let best = m.model_scores().first().map_or(f64::INFINITY, |s| s.1);
                     let trend_free = m.spike_guard_triggered();
                     if let Some((ets, spec)) = best_seasonal_ets(ts, season, best, trend_free) {
-                        return Ok((ets, format!("{spec}{suffix}")));
+                        let label = format!("{}{suffix}", spec.short_name());
+                        return Ok((ets, label, Some(Form::Ets(spec))));
                     }
                 }
-                Ok((Box::new(m), format!("{spec}{suffix}")))
+                let form = m.selected_spec().map(Form::Ets);
+                Ok((Box::new(m), format!("{spec}{suffix}"), form))
             }
             Kind::Arima => {
                 let mut m = if season > 1 {
@@ -93,6 +92,7 @@ impl Kind {
                     AutoARIMA::new()
                 };
                 guarded(|| m.fit(ts))?;
+                let form = m.selected_full_order().map(Form::Arima);
                 let desc = match m.selected_full_order() {
                     Some(o) if o.is_seasonal() => format!(
                         "ARIMA({},{},{})({},{},{})[{}]",
@@ -101,7 +101,7 @@ impl Kind {
                     Some(o) => format!("ARIMA({},{},{})", o.p, o.d, o.q),
                     None => "ARIMA(?)".into(),
                 };
-                Ok((Box::new(m), desc))
+                Ok((Box::new(m), desc, form))
             }
             Kind::Theta => {
                 let mut m = if season > 1 {
@@ -113,7 +113,39 @@ impl Kind {
                 let sel = m
                     .selected_model()
                     .map_or_else(|| "?".into(), |t| t.to_string());
-                Ok((Box::new(m), format!("Theta({sel}){suffix}")))
+                Ok((Box::new(m), format!("Theta({sel}){suffix}"), None))
+            }
+        }
+    }
+}
+
+/// A fitted library model, its label and (if it can be refitted as it is) its form.
+type Selected = (Box<dyn LibForecaster + Send + Sync>, String, Option<Form>);
+
+/// A selected model form, refitted on other data without selecting again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Form {
+    Ets(ETSSpec),
+    Arima(ModelOrder),
+}
+
+impl Form {
+    fn fit(self, season: usize, ts: &TimeSeries, label: &str) -> Result<Selected, String> {
+        match self {
+            Form::Ets(spec) => {
+                let mut m = ETS::new(spec, season);
+                guarded(|| m.fit(ts))?;
+                Ok((Box::new(m), label.to_owned(), Some(self)))
+            }
+            Form::Arima(o) if o.is_seasonal() => {
+                let mut m = SARIMA::new(o.p, o.d, o.q, o.cap_p, o.cap_d, o.cap_q, o.s);
+                guarded(|| m.fit(ts))?;
+                Ok((Box::new(m), label.to_owned(), Some(self)))
+            }
+            Form::Arima(o) => {
+                let mut m = ARIMA::new(o.p, o.d, o.q);
+                guarded(|| m.fit(ts))?;
+                Ok((Box::new(m), label.to_owned(), Some(self)))
             }
         }
     }
@@ -132,7 +164,7 @@ fn best_seasonal_ets(
     season: usize,
     to_beat: f64,
     trend_free: bool,
-) -> Option<(Box<dyn LibForecaster + Send + Sync>, String)> {
+) -> Option<(Box<dyn LibForecaster + Send + Sync>, ETSSpec)> {
     if ts.primary_values().len() < 2 * season {
         return None;
     }
@@ -175,7 +207,7 @@ fn best_seasonal_ets(
         }
     }
     let (model, spec, score) = best?;
-    (score < to_beat).then(|| (Box::new(model) as Box<_>, spec.short_name()))
+    (score < to_beat).then(|| (Box::new(model) as Box<_>, spec))
 }
 
 macro_rules! library_model {
@@ -205,7 +237,7 @@ macro_rules! library_model {
             }
 
             fn fit(&self, series: &Series) -> Result<LibraryFitted, ForecastError> {
-                fit(series, $kind, self.min_seasons, true)
+                fit(series, $kind, self.min_seasons, true, None)
             }
         }
     };
@@ -250,6 +282,8 @@ enum Engine {
         model: Box<dyn LibForecaster + Send + Sync>,
         /// `false` inside the conformal fallback: intervals are left zero-width.
         intervals: bool,
+        /// The selected form and the settings it was fitted with, for [`Predict::refit`].
+        refit: Option<(Form, Kind, usize, usize)>,
     },
     /// The library model without usable intervals, wrapped in [`Conformal`].
     Conformal(Box<ConformalFitted<LibraryFitted>>),
@@ -351,6 +385,7 @@ fn fit(
     kind: Kind,
     min_seasons: usize,
     allow_conformal: bool,
+    form: Option<(Form, &str, usize)>,
 ) -> Result<LibraryFitted, ForecastError> {
     let name = kind.name();
     let m = series.season();
@@ -396,7 +431,12 @@ fn fit(
         Ok(ts) => ts,
         Err(e) => return naive(fallbacks, e),
     };
-    let (model, label) = match kind.fit(season, &ts) {
+    // A given form is used only for the season it was selected with.
+    let selected = match form.filter(|f| f.2 == season) {
+        Some((f, label, _)) => f.fit(season, &ts, label).or_else(|_| kind.fit(season, &ts)),
+        None => kind.fit(season, &ts),
+    };
+    let (model, label, form) = match selected {
         Ok(fitted) => fitted,
         Err(e) => return naive(fallbacks, format!("the library refused the series: {e}")),
     };
@@ -430,6 +470,7 @@ fn fit(
             name: label,
             model,
             intervals: allow_conformal,
+            refit: form.map(|f| (f, kind, min_seasons, season)),
         },
         fallbacks,
     })
@@ -453,7 +494,7 @@ impl Forecaster for PointOnly {
     }
 
     fn fit(&self, series: &Series) -> Result<LibraryFitted, ForecastError> {
-        fit(series, self.kind, self.min_seasons, false)
+        fit(series, self.kind, self.min_seasons, false, None)
     }
 }
 
@@ -472,6 +513,7 @@ impl Predict for LibraryFitted {
                 name,
                 model,
                 intervals,
+                ..
             } => (name, model, *intervals),
         };
         out.reset(horizon, levels);
@@ -514,6 +556,19 @@ impl Predict for LibraryFitted {
 
     fn fallbacks(&self) -> &[Fallback] {
         &self.fallbacks
+    }
+
+    fn refit(&self, series: &Series) -> Option<Result<DynPredict, ForecastError>> {
+        let Engine::Library {
+            name,
+            refit: Some((form, kind, min_seasons, season)),
+            ..
+        } = &self.engine
+        else {
+            return None;
+        };
+        let given = Some((*form, name.as_str(), *season));
+        Some(fit(series, *kind, *min_seasons, true, given).map(|f| Box::new(f) as DynPredict))
     }
 }
 
@@ -589,7 +644,7 @@ mod tests {
         .unwrap()
         .with_season(12)
         .unwrap();
-        let point_only = fit(&y, Kind::Theta, 2, false).unwrap();
+        let point_only = fit(&y, Kind::Theta, 2, false, None).unwrap();
         let f = point_only.predict(3, &[0.9]).unwrap();
         assert_eq!(f.intervals[0].lower, f.point);
         let wrapped = Conformal::new(

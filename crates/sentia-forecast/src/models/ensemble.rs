@@ -49,6 +49,34 @@ pub struct Ensemble {
     pub power: f64,
     /// Pseudo-count of the interval factor's shrinkage towards 1 (default 10 scores).
     pub prior_scores: f64,
+    /// Whether backtests select each member's form again on every fold (`true`) or refit the
+    /// form selected on the whole series (`false`, the default: several times cheaper).
+    pub reselect: bool,
+}
+
+/// A member in a backtest: its selected form refitted on each fold (see [`Predict::refit`]),
+/// or the unfitted model fitted anew where it has no separate selection step.
+struct Refit<'a> {
+    model: &'a dyn DynForecaster,
+    fitted: &'a DynPredict,
+}
+
+impl Forecaster for Refit<'_> {
+    type Fitted = DynPredict;
+
+    fn name(&self) -> String {
+        self.model.dyn_name()
+    }
+
+    fn min_history(&self, season: usize) -> usize {
+        self.model.dyn_min_history(season)
+    }
+
+    fn fit(&self, series: &Series) -> Result<DynPredict, ForecastError> {
+        self.fitted
+            .refit(series)
+            .unwrap_or_else(|| self.model.fit_dyn(series))
+    }
 }
 
 impl std::fmt::Debug for Ensemble {
@@ -92,6 +120,7 @@ impl Ensemble {
             shrink: 0.5,
             power: 2.0,
             prior_scores: 10.0,
+            reselect: false,
         })
     }
 }
@@ -290,10 +319,13 @@ impl Forecaster for Ensemble {
             .zip(&mut report)
             .zip(&fitted)
             .map(|((m, r), f)| {
-                if folds == 0 || f.is_none() {
-                    return None;
-                }
-                match rolling_origin(m, series, &cfg) {
+                let f = f.as_ref().filter(|_| folds > 0)?;
+                let result = if self.reselect {
+                    rolling_origin(m, series, &cfg)
+                } else {
+                    rolling_origin(&Refit { model: m.as_ref(), fitted: f }, series, &cfg)
+                };
+                match result {
                     Ok(bt) => {
                         let errs: Vec<f64> = bt.errors_by_step().into_iter().flatten().collect();
                         if !errs.is_empty() {
@@ -445,5 +477,140 @@ impl Predict for EnsembleFitted {
 
     fn fallbacks(&self) -> &[Fallback] {
         &self.fallbacks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{AutoEts, Naive, SeasonalNaive};
+
+    fn seasonal(n: usize) -> Series {
+        Series::new(
+            (0..n)
+                .map(|t| {
+                    let t = t as f64;
+                    100.0 + 20.0 * (t * std::f64::consts::PI / 6.0).sin() + (t * 7.3).sin()
+                })
+                .collect(),
+        )
+        .unwrap()
+        .with_season(12)
+        .unwrap()
+    }
+
+    fn pair(horizon: usize) -> Ensemble {
+        Ensemble::new(
+            vec![Box::new(SeasonalNaive::default()), Box::new(Naive)],
+            horizon,
+            12,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_better_member_gets_more_weight() {
+        let f = pair(6).fit(&seasonal(72)).unwrap();
+        let m = f.members();
+        assert_eq!(m.len(), 2);
+        assert!((m[0].weight + m[1].weight - 1.0).abs() < 1e-12);
+        assert!(m[0].weight > 0.7, "{m:?}");
+        assert!(m[0].backtest_mae.unwrap() < m[1].backtest_mae.unwrap());
+        assert_eq!(m[0].folds, 3);
+        assert!(f.calibration_scores() >= 18);
+        let fc = f.predict(6, &[0.8, 0.95]).unwrap();
+        for k in 0..6 {
+            let (i80, i95) = (&fc.intervals[0], &fc.intervals[1]);
+            assert!(i95.lower[k] <= i80.lower[k] && i80.lower[k] <= fc.point[k]);
+            assert!(fc.point[k] <= i80.upper[k] && i80.upper[k] <= i95.upper[k]);
+        }
+    }
+
+    #[test]
+    fn without_backtest_windows_weights_are_equal_and_recorded() {
+        let f = pair(12).fit(&seasonal(30)).unwrap();
+        assert!(f.members().iter().all(|m| (m.weight - 0.5).abs() < 1e-12));
+        assert!(f.fallbacks().iter().any(|fb| fb.to == "equal weights"));
+        assert!(f.fallbacks().iter().any(|fb| fb.to == "averaged member intervals"));
+        assert_eq!(f.interval_factors(), &[(0.8, 1.0), (0.95, 1.0)]);
+    }
+
+    /// The mean, with intervals far too narrow (±0.01).
+    struct Overconfident;
+
+    struct OverconfidentFitted(f64);
+
+    impl Predict for OverconfidentFitted {
+        fn predict_in_place(
+            &self,
+            horizon: usize,
+            levels: &[f64],
+            out: &mut Forecast,
+        ) -> Result<(), ForecastError> {
+            out.reset(horizon, levels);
+            out.point.fill(self.0);
+            for iv in &mut out.intervals {
+                iv.lower.fill(self.0 - 0.01);
+                iv.upper.fill(self.0 + 0.01);
+            }
+            Ok(())
+        }
+    }
+
+    impl Forecaster for Overconfident {
+        type Fitted = OverconfidentFitted;
+
+        fn name(&self) -> String {
+            "overconfident".into()
+        }
+
+        fn fit(&self, series: &Series) -> Result<OverconfidentFitted, ForecastError> {
+            let v = series.values();
+            Ok(OverconfidentFitted(v.iter().sum::<f64>() / v.len() as f64))
+        }
+    }
+
+    #[test]
+    fn too_narrow_member_intervals_are_widened() {
+        let y: Vec<f64> = (0..96).map(|t| 50.0 + f64::from((t * 37) % 11)).collect();
+        let s = Series::new(y.clone()).unwrap();
+        let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
+        e.step = 6;
+        e.prior_scores = 0.0;
+        let f = e.fit(&s).unwrap();
+        let factors = f.interval_factors();
+        assert!(factors.iter().all(|(_, c)| *c > 100.0), "{factors:?}");
+        // The calibrated 95% interval now spans the data's range around the mean (50..60).
+        let fc = f.predict(6, &[0.95]).unwrap();
+        assert!(fc.intervals[0].lower[0] <= 51.0 && fc.intervals[0].upper[0] >= 59.0, "{fc:?}");
+        // Without calibration (no windows) the member's own intervals stay.
+        let short = Series::new(y[..6].to_vec()).unwrap();
+        let f = e.fit(&short).unwrap();
+        let fc = f.predict(1, &[0.95]).unwrap();
+        assert!((fc.intervals[0].upper[0] - fc.point[0] - 0.01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn refuses_no_members_and_bad_levels() {
+        assert!(Ensemble::new(Vec::new(), 6, 12).is_err());
+        let f = pair(6).fit(&seasonal(72)).unwrap();
+        assert!(f.predict(6, &[1.5]).is_err());
+    }
+
+    #[test]
+    fn backtests_refit_the_selected_form() {
+        let s = seasonal(84);
+        let fitted = AutoEts::default().fit(&s).unwrap();
+        let form = fitted.selected();
+        let again = fitted.refit(&s.prefix(70)).unwrap().unwrap();
+        let fc = again.predict(3, &[0.8]).unwrap();
+        assert!(fc.point.iter().all(|x| x.is_finite()));
+        // The refitted model reports the same form through the ensemble's member list.
+        let e = Ensemble::new(vec![Box::new(AutoEts::default())], 6, 12)
+            .unwrap()
+            .fit(&s)
+            .unwrap();
+        assert_eq!(e.members()[0].folds, 3, "{form}");
+        assert!((e.members()[0].weight - 1.0).abs() < 1e-12);
     }
 }
