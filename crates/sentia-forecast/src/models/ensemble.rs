@@ -323,7 +323,14 @@ impl Forecaster for Ensemble {
                 let result = if self.reselect {
                     rolling_origin(m, series, &cfg)
                 } else {
-                    rolling_origin(&Refit { model: m.as_ref(), fitted: f }, series, &cfg)
+                    rolling_origin(
+                        &Refit {
+                            model: m.as_ref(),
+                            fitted: f,
+                        },
+                        series,
+                        &cfg,
+                    )
                 };
                 match result {
                     Ok(bt) => {
@@ -531,7 +538,11 @@ mod tests {
         let f = pair(12).fit(&seasonal(30)).unwrap();
         assert!(f.members().iter().all(|m| (m.weight - 0.5).abs() < 1e-12));
         assert!(f.fallbacks().iter().any(|fb| fb.to == "equal weights"));
-        assert!(f.fallbacks().iter().any(|fb| fb.to == "averaged member intervals"));
+        assert!(
+            f.fallbacks()
+                .iter()
+                .any(|fb| fb.to == "averaged member intervals")
+        );
         assert_eq!(f.interval_factors(), &[(0.8, 1.0), (0.95, 1.0)]);
     }
 
@@ -582,7 +593,10 @@ mod tests {
         assert!(factors.iter().all(|(_, c)| *c > 100.0), "{factors:?}");
         // The calibrated 95% interval now spans the data's range around the mean (50..60).
         let fc = f.predict(6, &[0.95]).unwrap();
-        assert!(fc.intervals[0].lower[0] <= 51.0 && fc.intervals[0].upper[0] >= 59.0, "{fc:?}");
+        assert!(
+            fc.intervals[0].lower[0] <= 51.0 && fc.intervals[0].upper[0] >= 59.0,
+            "{fc:?}"
+        );
         // Without calibration (no windows) the member's own intervals stay.
         let short = Series::new(y[..6].to_vec()).unwrap();
         let f = e.fit(&short).unwrap();
