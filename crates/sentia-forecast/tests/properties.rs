@@ -125,3 +125,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    // The ensemble fits every member several times: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ensembles_never_panic_and_nest_their_intervals(
+        values in prop_oneof![
+            finite_values(),
+            prop::collection::vec(50.0..150.0f64, 30..80),
+        ],
+        season in 1usize..13,
+        h in 1usize..19,
+    ) {
+        let series = Series::new(values).unwrap().with_season(season).unwrap();
+        for name in ["ensemble", "ensemble:snaive+naive+drift"] {
+            let model = by_name(name, season, h).unwrap();
+            check(model.as_ref(), &series, h)?;
+            let a = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+            let b = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+            prop_assert_eq!(a, b, "{} is not deterministic", name);
+        }
+    }
+}

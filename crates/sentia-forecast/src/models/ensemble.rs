@@ -474,6 +474,18 @@ impl Predict for EnsembleFitted {
                 iv.upper[k] = p + c * (iv.upper[k] - p).max(0.0);
             }
         }
+        // Separate factors per level could cross: a wider level never gets a narrower band.
+        let mut order: Vec<usize> = (0..out.intervals.len()).collect();
+        order.sort_by(|&a, &b| out.intervals[a].level.total_cmp(&out.intervals[b].level));
+        for pair in order.windows(2) {
+            let (narrow, wide) = (pair[0], pair[1]);
+            for k in 0..horizon {
+                let (lo, hi) = (out.intervals[narrow].lower[k], out.intervals[narrow].upper[k]);
+                let w = &mut out.intervals[wide];
+                w.lower[k] = w.lower[k].min(lo);
+                w.upper[k] = w.upper[k].max(hi);
+            }
+        }
         if !out.is_finite() {
             return Err(ForecastError::NonFiniteOutput {
                 model: "ensemble".into(),
