@@ -6,7 +6,7 @@
 //!
 //! * **Weights.** A member's backtest error is its mean absolute error over every fold and step
 //!   (scale-free comparisons are not needed: all members are scored on the same points). The
-//!   weight is `(1 − shrink)·w_inv + shrink/K`, with `w_inv ∝ 1/MAE²`: error-based weights
+//!   weight is `(1 − shrink)·w_inv + shrink/K`, with `w_inv ∝ 1/MAE`: error-based weights
 //!   pulled towards the equal weights that are so hard to beat with few folds (the "forecast
 //!   combination puzzle"). A member that failed its backtest gets no weight; a member that
 //!   failed on the whole series is left out. With no usable fold the weights are equal, and
@@ -45,13 +45,15 @@ pub struct Ensemble {
     pub step: usize,
     /// Pull of the weights towards equal weights, in [0, 1] (default 0.5).
     pub shrink: f64,
-    /// Exponent of the inverse-error weights (default 2).
+    /// Exponent of the inverse-error weights (default 1).
     pub power: f64,
     /// Pseudo-count of the interval factor's shrinkage towards 1 (default 10 scores).
     pub prior_scores: f64,
     /// Whether backtests select each member's form again on every fold (`true`) or refit the
     /// form selected on the whole series (`false`, the default: several times cheaper).
     pub reselect: bool,
+    /// How the members are combined (default [`Combination::WeightedMean`]).
+    pub combination: Combination,
 }
 
 /// A member in a backtest: its selected form refitted on each fold (see [`Predict::refit`]),
@@ -118,9 +120,10 @@ impl Ensemble {
             folds: 3,
             step: (season / 2).max(1),
             shrink: 0.5,
-            power: 2.0,
+            power: 1.0,
             prior_scores: 10.0,
             reselect: false,
+            combination: Combination::WeightedMean,
         })
     }
 }
@@ -150,6 +153,7 @@ pub struct EnsembleFitted {
     /// Weights of `fitted`, summing to 1 (0 for members left out).
     weights: Vec<f64>,
     report: Vec<MemberReport>,
+    combination: Combination,
     /// Interval factor per calibration level (1 = the averaged intervals as they are).
     factors: Vec<(f64, f64)>,
     scores: usize,
@@ -191,19 +195,62 @@ impl EnsembleFitted {
     }
 }
 
-/// Weighted sum of forecasts of equal horizon and levels.
-fn combine(forecasts: &[&Forecast], weights: &[f64], out: &mut Forecast, levels: &[f64]) {
+/// How member forecasts are combined, value by value (each step's point and each bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Combination {
+    /// `Σ wᵢ xᵢ`.
+    WeightedMean,
+    /// The value where the members' cumulative weight, in order of value, reaches one half
+    /// (the mean of the two values around it on an exact tie): the ordinary median under equal
+    /// weights. Robust to one member going astray, which a mean is not.
+    WeightedMedian,
+}
+
+fn weighted_median(pairs: &mut [(f64, f64)]) -> f64 {
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    let mut cum = 0.0;
+    for (i, &(v, w)) in pairs.iter().enumerate() {
+        cum += w / total;
+        if (cum - 0.5).abs() < 1e-9 {
+            return pairs.get(i + 1).map_or(v, |next| (v + next.0) / 2.0);
+        }
+        if cum > 0.5 {
+            return v;
+        }
+    }
+    pairs.last().map_or(0.0, |p| p.0)
+}
+
+/// Combines forecasts of equal horizon and levels with `weights` by `rule`.
+fn combine(
+    forecasts: &[&Forecast],
+    weights: &[f64],
+    rule: Combination,
+    out: &mut Forecast,
+    levels: &[f64],
+) {
     let h = forecasts.first().map_or(0, |f| f.horizon());
     out.reset(h, levels);
-    for (f, &w) in forecasts.iter().zip(weights) {
-        for k in 0..h {
-            out.point[k] += w * f.point[k];
-        }
-        for (o, i) in out.intervals.iter_mut().zip(&f.intervals) {
-            for k in 0..h {
-                o.lower[k] += w * i.lower[k];
-                o.upper[k] += w * i.upper[k];
+    let mut pairs = Vec::with_capacity(forecasts.len());
+    let mut value = |get: &dyn Fn(&Forecast) -> f64| -> f64 {
+        match rule {
+            Combination::WeightedMean => {
+                forecasts.iter().zip(weights).map(|(f, w)| w * get(f)).sum()
             }
+            Combination::WeightedMedian => {
+                pairs.clear();
+                pairs.extend(forecasts.iter().zip(weights).map(|(f, w)| (get(f), *w)));
+                weighted_median(&mut pairs)
+            }
+        }
+    };
+    for k in 0..h {
+        out.point[k] = value(&|f| f.point[k]);
+        for (i, o) in out.intervals.iter_mut().enumerate() {
+            o.lower[k] = value(&|f| f.intervals[i].lower[k]);
+            o.upper[k] = value(&|f| f.intervals[i].upper[k]);
         }
     }
 }
@@ -391,7 +438,13 @@ impl Forecaster for Ensemble {
             let mut combined = Forecast::default();
             for j in 0..bts[0].folds.len() {
                 let fs: Vec<&Forecast> = bts.iter().map(|b| &b.folds[j].forecast).collect();
-                combine(&fs, &ww, &mut combined, &CALIBRATION_LEVELS);
+                combine(
+                    &fs,
+                    &ww,
+                    self.combination,
+                    &mut combined,
+                    &CALIBRATION_LEVELS,
+                );
                 let fold = &bts[0].folds[j];
                 for (k, y) in fold.actual.iter().enumerate() {
                     if fold.errors[k].is_none() {
@@ -441,6 +494,7 @@ impl Forecaster for Ensemble {
             fitted,
             weights: w,
             report,
+            combination: self.combination,
             factors,
             scores,
             fallbacks,
@@ -465,7 +519,7 @@ impl Predict for EnsembleFitted {
             }
         }
         let refs: Vec<&Forecast> = parts.iter().collect();
-        combine(&refs, &ws, out, levels);
+        combine(&refs, &ws, self.combination, out, levels);
         for iv in &mut out.intervals {
             let c = self.factor(iv.level);
             for k in 0..horizon {
@@ -480,7 +534,10 @@ impl Predict for EnsembleFitted {
         for pair in order.windows(2) {
             let (narrow, wide) = (pair[0], pair[1]);
             for k in 0..horizon {
-                let (lo, hi) = (out.intervals[narrow].lower[k], out.intervals[narrow].upper[k]);
+                let (lo, hi) = (
+                    out.intervals[narrow].lower[k],
+                    out.intervals[narrow].upper[k],
+                );
                 let w = &mut out.intervals[wide];
                 w.lower[k] = w.lower[k].min(lo);
                 w.upper[k] = w.upper[k].max(hi);
@@ -614,6 +671,17 @@ mod tests {
         let f = e.fit(&short).unwrap();
         let fc = f.predict(1, &[0.95]).unwrap();
         assert!((fc.intervals[0].upper[0] - fc.point[0] - 0.01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weighted_median_is_the_median_under_equal_weights() {
+        let mut p = [(4.0, 0.25), (1.0, 0.25), (3.0, 0.25), (2.0, 0.25)];
+        assert_eq!(weighted_median(&mut p), 2.5);
+        let mut p = [(10.0, 1.0), (1.0, 1.0), (2.0, 1.0)];
+        assert_eq!(weighted_median(&mut p), 2.0);
+        // A heavy member pulls the median to itself.
+        let mut p = [(10.0, 0.6), (1.0, 0.2), (2.0, 0.2)];
+        assert_eq!(weighted_median(&mut p), 10.0);
     }
 
     #[test]

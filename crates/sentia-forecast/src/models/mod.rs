@@ -28,7 +28,7 @@ mod naive;
 pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
-pub use ensemble::{Ensemble, EnsembleFitted, MemberReport};
+pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
 
@@ -252,7 +252,7 @@ pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta", "ensemble"];
 
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
-pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta"];
+pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 
 /// A model by name, for CLIs and configuration.
 ///
