@@ -52,6 +52,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ForecastCommand {
+    /// Run the demand forecast for every SKU × channel now, store it, and print the timing.
+    Run,
     /// Score models on a public benchmark file (long CSV: series_id,group,t,date,value,split):
     /// fit on the train rows, forecast the horizon, score on the test rows.
     Bench {
@@ -127,6 +129,28 @@ async fn main() -> anyhow::Result<()> {
             bootstrap::print_logins(
                 &bootstrap::ensure_demo_users(&db, config.demo_password.as_deref()).await?,
             );
+            Ok(())
+        }
+        Command::Forecast {
+            command: ForecastCommand::Run,
+        } => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            sentia_store::migrate(&db).await?;
+            let clock = sentia_server::clock::Clock::system();
+            let run = sentia_store::forecasting::start_run(&db, "cli", clock.now()).await?;
+            sentia_server::forecasting::runner::execute(db.clone(), clock, run.clone()).await;
+            let run = sentia_store::forecasting::get_run(&db, run.id).await?;
+            println!(
+                "Forecast run {} {}: {} series in {:.1} s{}",
+                run.id,
+                run.state,
+                run.series_count,
+                run.duration_ms.unwrap_or(0) as f64 / 1000.0,
+                run.error.map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+            if run.state != "succeeded" {
+                anyhow::bail!("the forecast run failed");
+            }
             Ok(())
         }
         Command::Forecast {
