@@ -16,17 +16,20 @@ async function signIn(page: Page, email: string) {
   await expect(page.getByRole('heading', { level: 1, name: 'Executive overview' })).toBeVisible();
 }
 
-/** The run started with the server must have finished before the page is checked. */
+type RunList = components['schemas']['ForecastRunList'];
+
+/** The run started with the server, and the backfill after it, must have finished. */
 async function waitForForecasts(page: Page): Promise<SeriesList> {
   await expect
     .poll(
       async () => {
-        const response = await page.request.get('/api/v1/forecasting/series');
+        const response = await page.request.get('/api/v1/forecasting/runs');
         if (!response.ok()) return `HTTP ${String(response.status())}`;
-        const list = (await response.json()) as SeriesList;
-        return list.latest_run?.state ?? 'none';
+        const { runs } = (await response.json()) as RunList;
+        if (runs.some((r) => r.state === 'running')) return 'running';
+        return runs.find((r) => r.triggered_by === 'backfill')?.state ?? 'no backfill yet';
       },
-      { timeout: 120_000, intervals: [500] },
+      { timeout: 180_000, intervals: [500] },
     )
     .toBe('succeeded');
   const response = await page.request.get('/api/v1/forecasting/series');

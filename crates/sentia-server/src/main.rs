@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sentia_server::config::Config;
+use sentia_server::forecasting::runner::{self, RunKind};
 use sentia_server::{Application, bootstrap};
 
 #[derive(Parser)]
@@ -81,6 +82,21 @@ enum ForecastCommand {
     },
 }
 
+fn print_run(run: &sentia_store::forecasting::RunRecord) {
+    println!(
+        "Forecast run {} ({}) {}: {} series in {:.1} s{}",
+        run.id,
+        run.triggered_by,
+        run.state,
+        run.series_count,
+        run.duration_ms.unwrap_or(0) as f64 / 1000.0,
+        run.error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default()
+    );
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -137,19 +153,19 @@ async fn main() -> anyhow::Result<()> {
             let db = sentia_store::connect(&config.database_url).await?;
             sentia_store::migrate(&db).await?;
             let clock = sentia_server::clock::Clock::system();
+            let first = !sentia_store::forecasting::has_forecasts(&db).await?;
             let run = sentia_store::forecasting::start_run(&db, "cli", clock.now()).await?;
-            sentia_server::forecasting::runner::execute(db.clone(), clock, run.clone()).await;
-            let run = sentia_store::forecasting::get_run(&db, run.id).await?;
-            println!(
-                "Forecast run {} {}: {} series in {:.1} s{}",
-                run.id,
-                run.state,
-                run.series_count,
-                run.duration_ms.unwrap_or(0) as f64 / 1000.0,
-                run.error.map(|e| format!(" ({e})")).unwrap_or_default()
-            );
-            if run.state != "succeeded" {
+            let ok =
+                runner::execute(db.clone(), clock.clone(), run.clone(), RunKind::Current).await;
+            print_run(&sentia_store::forecasting::get_run(&db, run.id).await?);
+            if !ok {
                 anyhow::bail!("the forecast run failed");
+            }
+            if first {
+                runner::backfill(db.clone(), clock).await;
+                if let Some(run) = sentia_store::forecasting::list_runs(&db, 1).await?.pop() {
+                    print_run(&run);
+                }
             }
             Ok(())
         }

@@ -61,6 +61,24 @@ async fn wait_for_run(app: &TestApp, client: &reqwest::Client, id: i64) -> Value
     panic!("forecast run {id} did not finish within 120 s");
 }
 
+/// Polls until the backfill run that follows the first run has finished (bounded: 120 s).
+async fn wait_for_backfill(app: &TestApp, client: &reqwest::Client) -> Value {
+    for _ in 0..1200 {
+        let (status, runs) = get(app, client, "/api/v1/forecasting/runs").await;
+        assert_eq!(status, StatusCode::OK, "{runs}");
+        if let Some(run) = runs["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["triggered_by"] == "backfill" && r["state"] != "running")
+        {
+            return run.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the backfill run did not finish within 120 s");
+}
+
 /// Starts a run as the signed-in admin and waits for it.
 async fn run_forecast(app: &TestApp) -> Value {
     let (status, run) = post(app, &app.client, "/api/v1/forecasting/runs", None).await;
@@ -83,6 +101,8 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         let first = wait_for_run(&app, &app.client, first["id"].as_i64().unwrap()).await;
         assert_eq!(first["state"], "succeeded", "{backend}: {first}");
         assert_eq!(first["series_count"], SERIES as i64, "{backend}");
+        let backfill = wait_for_backfill(&app, &app.client).await;
+        assert_eq!(backfill["state"], "succeeded", "{backend}: {backfill}");
 
         let (status, list) = get(&app, &app.client, "/api/v1/forecasting/series").await;
         assert_eq!(status, StatusCode::OK, "{backend}");

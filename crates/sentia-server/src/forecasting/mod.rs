@@ -5,6 +5,7 @@
 //! ([`accuracy`]).
 
 pub mod accuracy;
+pub mod adjusted;
 pub mod decompose;
 pub mod engine;
 pub mod ensemble;

@@ -26,25 +26,48 @@ pub const ENGINE_VERSION: &str = concat!(
 /// Model name of the combined forecast.
 pub const ENSEMBLE: &str = "ensemble";
 
-/// Origins, in weeks before the end of the history, of the frozen forecasts the first run
-/// also makes, so accuracy over time can be shown before new actuals arrive.
-pub const BACKFILL_WEEKS: &[usize] = &[12, 8, 4];
+/// Origins, in weeks before the end of the history, of the frozen forecasts made once after
+/// the first run (a run of its own, `backfill`), so accuracy over time can be shown before
+/// new actuals arrive: 13 weeks back, so its whole horizon has actuals.
+pub const BACKFILL_WEEKS: &[usize] = &[13];
+
+/// What a run forecasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// The current forecast of every series (freezes the previous one).
+    Current,
+    /// Frozen forecasts as of [`BACKFILL_WEEKS`] before the end of the history.
+    Backfill,
+}
+
+impl RunKind {
+    fn origins(self) -> &'static [usize] {
+        match self {
+            RunKind::Current => &[0],
+            RunKind::Backfill => BACKFILL_WEEKS,
+        }
+    }
+}
 
 /// Runs a forecast run to its end: computes and stores, or records the failure. Never
-/// panics outward.
+/// panics outward. Returns whether it succeeded.
 #[tracing::instrument(skip_all, fields(run_id = run.id))]
-pub async fn execute(db: Db, clock: Clock, run: RunRecord) {
+pub async fn execute(db: Db, clock: Clock, run: RunRecord, kind: RunKind) -> bool {
     let started = Instant::now();
-    let result = compute_and_store(&db, &clock, run.id, started).await;
+    let result = compute_and_store(&db, &clock, run.id, kind, started).await;
     let ms = started.elapsed().as_millis() as i64;
     match result {
-        Ok(n) => tracing::info!(series = n, ms, "forecast run succeeded"),
+        Ok(n) => {
+            tracing::info!(series = n, ms, ?kind, "forecast run succeeded");
+            true
+        }
         Err(e) => {
             tracing::error!(error = ?e, ms, "forecast run failed");
             if let Err(e2) = store::fail_run(&db, run.id, &format!("{e:#}"), clock.now(), ms).await
             {
                 tracing::error!(error = ?e2, "could not record the failed forecast run");
             }
+            false
         }
     }
 }
@@ -53,32 +76,37 @@ async fn compute_and_store(
     db: &Db,
     clock: &Clock,
     run_id: i64,
+    kind: RunKind,
     started: Instant,
 ) -> anyhow::Result<usize> {
     let history = store::history::demand_history(db)
         .await
         .context("loading demand history")?
         .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))?;
-    let backfill = !store::has_forecasts(db).await?;
     let series = history.series.len();
-    let forecasts = tokio::task::spawn_blocking(move || compute(&history, backfill))
+    let forecasts = tokio::task::spawn_blocking(move || compute(&history, kind.origins()))
         .await
         .context("forecast computation panicked")?;
     let ms = started.elapsed().as_millis() as i64;
-    store::complete_run(db, run_id, &forecasts, clock.now(), ms)
-        .await
-        .context("storing forecasts")?;
+    store::complete_run(
+        db,
+        run_id,
+        &forecasts,
+        kind == RunKind::Current,
+        clock.now(),
+        ms,
+    )
+    .await
+    .context("storing forecasts")?;
     Ok(series)
 }
 
-/// Forecasts every series (and, with `backfill`, the frozen past origins), using every core.
-pub fn compute(history: &DemandHistory, backfill: bool) -> Vec<NewForecast> {
+/// Forecasts every series as of each origin in `backs` (weeks before the end of the
+/// history; 0 = now), using every core.
+pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
     let mut tasks: Vec<(usize, usize)> = Vec::new();
     for i in 0..history.series.len() {
-        tasks.push((i, 0));
-        if backfill {
-            tasks.extend(BACKFILL_WEEKS.iter().map(|k| (i, *k)));
-        }
+        tasks.extend(backs.iter().map(|k| (i, *k)));
     }
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<(usize, NewForecast)>> = Mutex::new(Vec::with_capacity(tasks.len()));
@@ -208,10 +236,28 @@ pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
     })
 }
 
-/// Starts a run in the background and returns its record; refused with a conflict while
-/// another run is running.
+/// Starts a run of current forecasts in the background and returns its record; refused with
+/// a conflict while another run is running. After the first run ever, a backfill run of
+/// frozen past-origin forecasts follows.
 pub async fn start(db: &Db, clock: &Clock, triggered_by: &str) -> Result<RunRecord, StoreError> {
+    let first = !store::has_forecasts(db).await?;
     let run = store::start_run(db, triggered_by, clock.now()).await?;
-    tokio::spawn(execute(db.clone(), clock.clone(), run.clone()));
+    let (db, clock, record) = (db.clone(), clock.clone(), run.clone());
+    tokio::spawn(async move {
+        if execute(db.clone(), clock.clone(), record, RunKind::Current).await && first {
+            backfill(db, clock).await;
+        }
+    });
     Ok(run)
+}
+
+/// Runs the backfill (see [`BACKFILL_WEEKS`]) to its end.
+pub async fn backfill(db: Db, clock: Clock) -> bool {
+    match store::start_run(&db, "backfill", clock.now()).await {
+        Ok(run) => execute(db, clock, run, RunKind::Backfill).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "backfill run not started");
+            false
+        }
+    }
 }

@@ -253,25 +253,30 @@ pub async fn interrupt_running<C: ConnectionTrait>(
     Ok(r.rows_affected())
 }
 
-/// Stores a run's forecasts and marks it succeeded, in one transaction: the previous
-/// current forecasts are frozen, the new ones inserted with their points and metrics.
+/// Stores a run's forecasts and marks it succeeded, in one transaction: with
+/// `freeze_previous` the previous current forecasts are frozen first (a run of current
+/// forecasts; a backfill of past origins leaves them), then the new ones are inserted with
+/// their points and metrics.
 #[tracing::instrument(skip_all, fields(run_id, forecasts = forecasts.len()))]
 pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     run_id: i64,
     forecasts: &[NewForecast],
+    freeze_previous: bool,
     now: DateTime<Utc>,
     duration_ms: i64,
 ) -> StoreResult<()> {
     let now = crate::db_time(now);
     let txn = db.begin().await?;
     let b = txn.get_database_backend();
-    txn.execute_raw(stmt(
-        b,
-        "UPDATE forecasts SET frozen = TRUE WHERE frozen = FALSE",
-        vec![],
-    ))
-    .await?;
+    if freeze_previous {
+        txn.execute_raw(stmt(
+            b,
+            "UPDATE forecasts SET frozen = TRUE WHERE frozen = FALSE",
+            vec![],
+        ))
+        .await?;
+    }
     let mut points = Rows::new(
         "forecast_points",
         &[
