@@ -23,6 +23,8 @@ pub struct Config {
     pub demo_password: Option<String>,
     /// Mark the session cookie `Secure` (set when served over TLS).
     pub secure_cookies: bool,
+    /// Start a forecast run at start-up when there is demand history but no forecast yet.
+    pub forecast_on_start: bool,
 }
 
 impl Default for Config {
@@ -34,6 +36,7 @@ impl Default for Config {
             demo_days: 1096,
             demo_password: None,
             secure_cookies: false,
+            forecast_on_start: true,
         }
     }
 }

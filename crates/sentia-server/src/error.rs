@@ -4,7 +4,7 @@
 //! Internal errors are logged once with their cause and answered with a generic message:
 //! database text never reaches a client.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -80,6 +80,14 @@ pub enum ApiError {
     /// 404.
     #[error("not found")]
     NotFound,
+    /// 404 naming the path parameter or field that points at nothing.
+    #[error("{message}")]
+    Missing {
+        /// Explanation.
+        message: String,
+        /// The field at fault.
+        details: Vec<FieldError>,
+    },
     /// 409: the change conflicts with stored data (a unique key, a concurrent edit).
     #[error("{0}")]
     Conflict(String),
@@ -98,6 +106,18 @@ impl ApiError {
         ApiError::BadRequest {
             code: "invalid_query",
             message: format!("invalid value for '{field}': {reason}"),
+            details: vec![FieldError {
+                field: field.to_owned(),
+                reason,
+            }],
+        }
+    }
+
+    /// A 404 about one field (an unknown SKU, channel or id).
+    pub fn missing(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::Missing {
+            message: format!("'{field}' matches nothing: {reason}"),
             details: vec![FieldError {
                 field: field.to_owned(),
                 reason,
@@ -172,6 +192,19 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_path",
+            message: r.body_text(),
+            details: vec![FieldError {
+                field: "path".to_owned(),
+                reason: r.body_text(),
+            }],
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, details) = match &self {
@@ -193,6 +226,9 @@ impl IntoResponse for ApiError {
             ApiError::ForeignOrigin => (StatusCode::FORBIDDEN, "forbidden_origin", vec![]),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),
+            ApiError::Missing { details, .. } => {
+                (StatusCode::NOT_FOUND, "not_found", details.clone())
+            }
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", vec![]),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", vec![]),
             ApiError::Internal(e) => {
@@ -226,6 +262,11 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
+
+/// Path extractor that answers malformed path parameters in our error shape.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
 
 /// JSON body extractor that answers malformed bodies in our error shape.
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod forecasting;
 pub mod reporting;
 pub mod routes;
 pub mod security;
@@ -34,7 +35,7 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sentia API", description = "Manufacturing intelligence for Sentia Spirits: sales, stock, production and cash."),
-    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"))
+    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"))
 )]
 struct ApiDoc;
 
@@ -143,13 +144,32 @@ impl Application {
         let db = sentia_store::connect(&config.database_url).await?;
         let demo_logins = bootstrap::prepare(&db, &config).await?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let now = sentia_store::db_time(clock.now());
+        let interrupted = sentia_store::forecasting::interrupt_running(&db, now).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                runs = interrupted,
+                "forecast runs interrupted by the last stop marked failed"
+            );
+        }
+        let start_forecast = config.forecast_on_start
+            && !sentia_store::forecasting::has_forecasts(&db).await?
+            && !bootstrap::is_empty(&db).await?;
         let state = AppState {
             db,
             cube: Arc::default(),
+            history: Arc::default(),
             config: Arc::new(config),
             started: Instant::now(),
             clock,
         };
+        if start_forecast {
+            let run = forecasting::runner::start(&state.db, &state.clock, "startup").await?;
+            tracing::info!(
+                run_id = run.id,
+                "forecast run started for the demand history"
+            );
+        }
         // Warm the report cube so the first dashboard load is fast.
         if let Err(e) = state.cube.get(&state.db).await {
             tracing::warn!(error = %e, "could not build the sales cube at start");

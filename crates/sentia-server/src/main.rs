@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sentia_server::config::Config;
+use sentia_server::forecasting::runner::{self, RunKind};
 use sentia_server::{Application, bootstrap};
 
 #[derive(Parser)]
@@ -52,6 +53,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ForecastCommand {
+    /// Run the demand forecast for every SKU × channel now, store it, and print the timing.
+    Run,
     /// Score models on a public benchmark file (long CSV: series_id,group,t,date,value,split):
     /// fit on the train rows, forecast the horizon, score on the test rows.
     Bench {
@@ -80,6 +83,21 @@ enum ForecastCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+fn print_run(run: &sentia_store::forecasting::RunRecord) {
+    println!(
+        "Forecast run {} ({}) {}: {} series in {:.1} s{}",
+        run.id,
+        run.triggered_by,
+        run.state,
+        run.series_count,
+        run.duration_ms.unwrap_or(0) as f64 / 1000.0,
+        run.error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default()
+    );
 }
 
 #[tokio::main]
@@ -130,6 +148,28 @@ async fn main() -> anyhow::Result<()> {
             bootstrap::print_logins(
                 &bootstrap::ensure_demo_users(&db, config.demo_password.as_deref()).await?,
             );
+            Ok(())
+        }
+        Command::Forecast {
+            command: ForecastCommand::Run,
+        } => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            sentia_store::migrate(&db).await?;
+            let clock = sentia_server::clock::Clock::system();
+            let first = !sentia_store::forecasting::has_forecasts(&db).await?;
+            let run = sentia_store::forecasting::start_run(&db, "cli", clock.now()).await?;
+            let ok =
+                runner::execute(db.clone(), clock.clone(), run.clone(), RunKind::Current).await;
+            print_run(&sentia_store::forecasting::get_run(&db, run.id).await?);
+            if !ok {
+                anyhow::bail!("the forecast run failed");
+            }
+            if first {
+                runner::backfill(db.clone(), clock).await;
+                if let Some(run) = sentia_store::forecasting::list_runs(&db, 1).await?.pop() {
+                    print_run(&run);
+                }
+            }
             Ok(())
         }
         Command::Forecast {

@@ -7,6 +7,7 @@ use sentia_store::Db;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::forecasting::history_cache::HistoryCache;
 use crate::reporting::cache::CubeCache;
 
 /// Cheap-to-clone handle on everything a request may need.
@@ -16,6 +17,8 @@ pub struct AppState {
     pub db: Db,
     /// Sales cube for reports.
     pub cube: Arc<CubeCache>,
+    /// Weekly demand history for forecasting.
+    pub history: Arc<HistoryCache>,
     /// Configuration.
     pub config: Arc<Config>,
     /// Process start, for uptime.

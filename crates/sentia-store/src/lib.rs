@@ -5,9 +5,11 @@
 //! domain values or a narrow [`StoreError`].
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod bulk;
 pub mod demo;
 pub mod entity;
+pub mod forecasting;
 pub mod meta;
 pub mod migration;
 pub mod reference;

@@ -8,4 +8,5 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Overview', permission: 'dashboard:read' },
   { to: '/products', label: 'Products', permission: 'products:read' },
+  { to: '/forecasting', label: 'Forecasting', permission: 'forecasting:read' },
 ];

@@ -1,8 +1,10 @@
+import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter } from 'react-router';
 import { NotFoundPage } from '@/app/not-found-page';
 import { ProtectedLayout } from '@/app/protected-layout';
 import { RequirePermission } from '@/app/require-permission';
+import { hasPermission, meQuery } from '@/features/auth/api/auth-queries';
 import { LoginPage } from '@/features/auth/components/login-page';
 import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
 
@@ -13,6 +15,21 @@ const OverviewPage = lazy(async () => ({
 const ProductsPage = lazy(async () => ({
   default: (await import('@/features/products/components/products-page')).ProductsPage,
 }));
+
+const ForecastingPage = lazy(async () => ({
+  default: (await import('@/features/forecasting/components/forecasting-page')).ForecastingPage,
+}));
+
+/** The forecasting page with what the user may do there (from `/api/v1/me`). */
+function ForecastingRoute() {
+  const { data: me } = useQuery(meQuery);
+  return (
+    <ForecastingPage
+      canRun={hasPermission(me, 'forecasting:execute')}
+      canOverride={hasPermission(me, 'forecasting:write')}
+    />
+  );
+}
 
 function Page({ children }: { children: ReactNode }) {
   return (
@@ -51,6 +68,16 @@ export function createRouter() {
             <RequirePermission permission="products:read" title="Products">
               <Page>
                 <ProductsPage />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'forecasting',
+          element: (
+            <RequirePermission permission="forecasting:read" title="Forecasting">
+              <Page>
+                <ForecastingRoute />
               </Page>
             </RequirePermission>
           ),

@@ -7,6 +7,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 
 pub mod auth;
+pub mod forecasting;
 pub mod health;
 pub mod reference;
 pub mod reports;
@@ -23,4 +24,17 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(reference::list_products))
         .routes(routes!(reports::get_sales_summary))
         .routes(routes!(reports::get_kpi_overview))
+        .routes(routes!(forecasting::series::list_forecast_series))
+        .routes(routes!(forecasting::series::get_forecast_series))
+        .routes(routes!(forecasting::series::get_forecast_accuracy))
+        .routes(routes!(forecasting::series::export_forecast_series))
+        .routes(routes!(
+            forecasting::overrides::list_forecast_overrides,
+            forecasting::overrides::create_forecast_override
+        ))
+        .routes(routes!(
+            forecasting::runs::list_forecast_runs,
+            forecasting::runs::create_forecast_run
+        ))
+        .routes(routes!(forecasting::runs::get_forecast_run))
 }

@@ -40,6 +40,8 @@ impl TestApp {
             demo_days: DEMO_DAYS,
             demo_password: Some(PASSWORD.into()),
             secure_cookies: false,
+            // Forecast runs are started explicitly by the tests that need one.
+            forecast_on_start: false,
         };
         configure(&mut config);
         let clock = ManualClock::new(chrono::Utc::now());

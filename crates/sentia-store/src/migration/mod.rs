@@ -9,6 +9,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 mod m0001_foundation;
 mod m0002_login_security;
+mod m0003_forecasting;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_login_security::Migration),
+            Box::new(m0003_forecasting::Migration),
         ]
     }
 }

@@ -79,6 +79,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/forecasting/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 20 newest forecast runs. */
+        get: operations["list_forecast_runs"];
+        put?: never;
+        /**
+         * Starts a forecast run over every series in the background; answers at once with the
+         *     run (state `running`). Poll `get_forecast_run` for its end. 409 while a run is running.
+         */
+        post: operations["create_forecast_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One forecast run. */
+        get: operations["get_forecast_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every SKU × channel series with its current forecast in brief. */
+        get: operations["list_forecast_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/series/{sku}/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One series: weekly history (stockout weeks marked), the current forecast with 80 % and
+         *     95 % intervals and active overrides, per-model backtest metrics, the combination's
+         *     weights and why, a classical trend/seasonal decomposition and accuracy over time.
+         */
+        get: operations["get_forecast_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/series/{sku}/{channel}/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accuracy over time: every frozen forecast of the series scored against the actuals that
+         *     are known now (stockout weeks and gaps are not scored).
+         */
+        get: operations["get_forecast_accuracy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/series/{sku}/{channel}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The series' weekly history and current forecast as CSV (one row per week). */
+        get: operations["export_forecast_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasting/series/{sku}/{channel}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every override of the series (superseded ones too), oldest first, with its score. */
+        get: operations["list_forecast_overrides"];
+        put?: never;
+        /**
+         * Overrides one week of the current forecast. Earlier overrides of the week are kept and
+         *     marked superseded; the change is written to the audit log in the same transaction.
+         */
+        post: operations["create_forecast_override"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/overview": {
         parameters: {
             query?: never;
@@ -171,6 +305,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Accuracy of one stored (frozen) forecast against the actuals known now. */
+        AccuracyPoint: {
+            /**
+             * Format: double
+             * @description Actual units over the scored weeks.
+             */
+            actual_units: number;
+            /**
+             * Format: int64
+             * @description Forecast id.
+             */
+            forecast_id: number;
+            /**
+             * Format: double
+             * @description Forecast units over the scored weeks.
+             */
+            forecast_units: number;
+            /**
+             * Format: double
+             * @description MAE (units).
+             */
+            mae?: number | null;
+            /**
+             * Format: double
+             * @description MAPE over weeks with non-zero actuals, percent.
+             */
+            mape?: number | null;
+            /**
+             * Format: date
+             * @description Last week the forecast saw.
+             */
+            origin_date: string;
+            /**
+             * Format: int64
+             * @description Run that made it.
+             */
+            run_id: number;
+            /** @description Weeks scored (uncensored actuals only). */
+            scored: number;
+            /**
+             * Format: double
+             * @description WAPE, percent.
+             */
+            wape?: number | null;
+        };
         /** @description Body of every error response. */
         ApiErrorBody: {
             /** @description The error. */
@@ -208,11 +387,55 @@ export interface components {
          * @enum {string}
          */
         ChannelKind: "amazon_fba" | "shopify";
+        /** @description A planner override to record. */
+        CreateForecastOverride: {
+            /** @description Monday of a week of the current forecast (`YYYY-MM-DD`). */
+            period_start: string;
+            /** @description Why (required, up to 500 characters). */
+            reason: string;
+            /**
+             * Format: double
+             * @description Units the planner expects (finite, ≥ 0).
+             */
+            value: number;
+        };
         /**
          * @description A currency code.
          * @enum {string}
          */
         Currency: "GBP" | "EUR" | "USD";
+        /** @description Trend/seasonal decomposition of the history. */
+        Decomposition: {
+            /** @description How it was computed. */
+            method: string;
+            /** @description Components per week. */
+            points: components["schemas"]["DecompositionPoint"][];
+            /** @description Season length (1: no seasonal part). */
+            season: number;
+        };
+        /** @description One week of the decomposition. */
+        DecompositionPoint: {
+            /**
+             * Format: date
+             * @description Monday of the week.
+             */
+            period_start: string;
+            /**
+             * Format: double
+             * @description Remainder.
+             */
+            remainder?: number | null;
+            /**
+             * Format: double
+             * @description Seasonal component.
+             */
+            seasonal?: number | null;
+            /**
+             * Format: double
+             * @description Trend-cycle.
+             */
+            trend?: number | null;
+        };
         /** @description A problem with one input field. */
         FieldError: {
             /** @description Parameter or body field at fault. */
@@ -220,12 +443,276 @@ export interface components {
             /** @description Why it was refused. */
             reason: string;
         };
+        /** @description Accuracy over time of a series' frozen forecasts. */
+        ForecastAccuracy: {
+            /** @description Channel code. */
+            channel: string;
+            /** @description One entry per stored forecast with scored weeks, oldest origin first. */
+            points: components["schemas"]["AccuracyPoint"][];
+            /** @description SKU code. */
+            sku: string;
+        };
+        /** @description A stored override. */
+        ForecastOverride: {
+            /** @description Whether this is the override in force for its week. */
+            active: boolean;
+            /**
+             * Format: double
+             * @description System forecast of the week when the override was made.
+             */
+            base_point?: number | null;
+            /** @description Channel code. */
+            channel: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Override id.
+             */
+            id: number;
+            /**
+             * Format: date
+             * @description Monday of the week.
+             */
+            period_start: string;
+            /** @description Why. */
+            reason: string;
+            /** @description Score against the actual. */
+            score: components["schemas"]["OverrideScore"];
+            /** @description SKU code. */
+            sku: string;
+            /**
+             * Format: int64
+             * @description The override that replaced this one.
+             */
+            superseded_by?: number | null;
+            /**
+             * Format: int64
+             * @description The override this one replaced.
+             */
+            supersedes_id?: number | null;
+            /** @description Who. */
+            user_email: string;
+            /**
+             * Format: double
+             * @description Planner's value (units).
+             */
+            value: number;
+        };
+        /** @description Every override of a series, oldest first. */
+        ForecastOverrideList: {
+            /** @description Overrides. */
+            overrides: components["schemas"]["ForecastOverride"][];
+        };
+        /** @description One forecast week. */
+        ForecastPoint: {
+            /**
+             * Format: double
+             * @description 80 % interval, upper bound.
+             */
+            hi80: number;
+            /**
+             * Format: double
+             * @description 95 % interval, upper bound.
+             */
+            hi95: number;
+            /**
+             * Format: double
+             * @description 80 % interval, lower bound.
+             */
+            lo80: number;
+            /**
+             * Format: double
+             * @description 95 % interval, lower bound.
+             */
+            lo95: number;
+            /**
+             * Format: double
+             * @description The planner's active override of the week, if any.
+             */
+            override_value?: number | null;
+            /**
+             * Format: date
+             * @description Monday of the week.
+             */
+            period_start: string;
+            /**
+             * Format: double
+             * @description Point forecast (units).
+             */
+            point: number;
+            /**
+             * Format: int32
+             * @description Steps ahead, from 1.
+             */
+            step: number;
+        };
+        /** @description A forecast run. */
+        ForecastRun: {
+            /**
+             * Format: int64
+             * @description Wall time in milliseconds.
+             */
+            duration_ms?: number | null;
+            /** @description Why it failed. */
+            error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it ended.
+             */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description Run id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Series forecast.
+             */
+            series_count: number;
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /** @description `running`, `succeeded` or `failed`. */
+            state: string;
+            /** @description What started it (`startup`, `api`, `cli`). */
+            triggered_by: string;
+        };
+        /** @description The latest runs, newest first. */
+        ForecastRunList: {
+            /** @description Runs. */
+            runs: components["schemas"]["ForecastRun"][];
+        };
+        /**
+         * @description One series: history, current forecast, model comparison, weights, decomposition and
+         *     accuracy over time.
+         */
+        ForecastSeriesDetail: {
+            /** @description Accuracy over time of the frozen forecasts. */
+            accuracy: components["schemas"]["AccuracyPoint"][];
+            /** @description Channel code. */
+            channel: string;
+            /**
+             * Format: date-time
+             * @description When it was stored.
+             */
+            created_at?: string | null;
+            /** @description Trend/seasonal decomposition of the history. */
+            decomposition: components["schemas"]["Decomposition"];
+            /** @description Engine and library versions. */
+            engine_version?: string | null;
+            /** @description Forecast weeks with 80 % and 95 % intervals. */
+            forecast: components["schemas"]["ForecastPoint"][];
+            /**
+             * Format: int64
+             * @description Current forecast id (`None` before the first run).
+             */
+            forecast_id?: number | null;
+            /** @description `week`. */
+            granularity: string;
+            /** @description Weekly history, oldest first. */
+            history: components["schemas"]["HistoryPoint"][];
+            /** @description Model of the current forecast. */
+            model?: string | null;
+            /** @description Per-model backtest metrics, combination first. */
+            models: components["schemas"]["ModelMetrics"][];
+            /**
+             * Format: date
+             * @description Last week the forecast saw.
+             */
+            origin_date?: string | null;
+            /** @description Model parameters and run settings. */
+            parameters: Record<string, never>;
+            /**
+             * Format: int64
+             * @description Run that made it.
+             */
+            run_id?: number | null;
+            /**
+             * Format: int32
+             * @description Season length (52).
+             */
+            season: number;
+            /** @description SKU code. */
+            sku: string;
+            /** @description Why these weights. */
+            weight_reason?: string | null;
+            /** @description The combination's weights, largest first. */
+            weights: components["schemas"]["ModelWeight"][];
+        };
+        /** @description Every series with its current forecast. */
+        ForecastSeriesList: {
+            /** @description Period length: `week` (ISO weeks starting Monday). */
+            granularity: string;
+            latest_run?: components["schemas"]["ForecastRun"] | null;
+            /** @description Series, by SKU then channel. */
+            series: components["schemas"]["ForecastSeriesSummary"][];
+        };
+        /** @description One series in the list, with its current forecast in brief. */
+        ForecastSeriesSummary: {
+            /** @description Weeks of history with a stockout. */
+            censored_weeks: number;
+            /** @description Channel code. */
+            channel: string;
+            /**
+             * Format: double
+             * @description Forecast units over the next 13 weeks (`None` before the first run).
+             */
+            forecast_units?: number | null;
+            /** @description Model of the current forecast. */
+            model?: string | null;
+            /**
+             * Format: date
+             * @description Last week the current forecast saw.
+             */
+            origin_date?: string | null;
+            /**
+             * Format: double
+             * @description Units ordered over the last 13 complete weeks (uncensored and censored alike).
+             */
+            recent_units: number;
+            /** @description SKU code. */
+            sku: string;
+            /** @description The model with the largest weight. */
+            top_model?: string | null;
+            /**
+             * Format: double
+             * @description Backtest WAPE of the current forecast, percent.
+             */
+            wape?: number | null;
+        };
         /** @description Service health. */
         Health: {
             /** @description `ok` when the database answers. */
             status: string;
             /** @description Server version. */
             version: string;
+        };
+        /** @description One week of history. */
+        HistoryPoint: {
+            /** @description Whether stock ran out that week (the units are a lower bound on demand). */
+            censored: boolean;
+            /**
+             * Format: date
+             * @description Monday of the week.
+             */
+            period_start: string;
+            /**
+             * Format: int32
+             * @description Days that ended with no stock.
+             */
+            stockout_days: number;
+            /**
+             * Format: double
+             * @description Units ordered; `null` for a gap (no data).
+             */
+            units?: number | null;
         };
         /** @description One KPI with its previous-period value. */
         Kpi: {
@@ -314,6 +801,73 @@ export interface components {
             /** @description Role. */
             role: components["schemas"]["Role"];
         };
+        /** @description Backtest metrics of one model. */
+        ModelMetrics: {
+            /**
+             * Format: double
+             * @description Mean forecast − actual (positive: over-forecast).
+             */
+            bias?: number | null;
+            /**
+             * Format: double
+             * @description Share of actuals inside the 80 % interval, percent.
+             */
+            coverage80?: number | null;
+            /**
+             * Format: double
+             * @description Share of actuals inside the 95 % interval, percent.
+             */
+            coverage95?: number | null;
+            /**
+             * Format: int32
+             * @description Backtest origins.
+             */
+            folds: number;
+            /**
+             * Format: double
+             * @description Mean absolute error (units).
+             */
+            mae?: number | null;
+            /**
+             * Format: double
+             * @description Mean absolute scaled error.
+             */
+            mase?: number | null;
+            /** @description Model name (`ensemble` is the combination). */
+            model: string;
+            /** @description Fallbacks taken, or why the model could not run. */
+            note?: string | null;
+            /**
+             * Format: double
+             * @description Root mean squared error (units).
+             */
+            rmse?: number | null;
+            /**
+             * Format: double
+             * @description Symmetric MAPE, percent.
+             */
+            smape?: number | null;
+            /**
+             * Format: double
+             * @description Weighted absolute percentage error, percent.
+             */
+            wape?: number | null;
+            /**
+             * Format: double
+             * @description Weight in the combined forecast (0–1; the combination itself shows 1).
+             */
+            weight: number;
+        };
+        /** @description A model's share of the combined forecast. */
+        ModelWeight: {
+            /** @description Model name. */
+            model: string;
+            /**
+             * Format: double
+             * @description Weight, 0–1.
+             */
+            weight: number;
+        };
         /** @description An amount of money in minor units (pence, cents). */
         Money: {
             /**
@@ -323,6 +877,28 @@ export interface components {
             amount_minor: number;
             /** @description Its currency. */
             currency: components["schemas"]["Currency"];
+        };
+        /** @description How an override did against the actual of its week. */
+        OverrideScore: {
+            /**
+             * Format: double
+             * @description Actual units.
+             */
+            actual?: number | null;
+            /**
+             * Format: double
+             * @description |system forecast − actual|.
+             */
+            forecast_error?: number | null;
+            /** @description Whether the override beat the system forecast. */
+            improved?: boolean | null;
+            /**
+             * Format: double
+             * @description |override − actual|.
+             */
+            override_error?: number | null;
+            /** @description `pending` (week not complete yet), `unscorable` (stockout or no data) or `scored`. */
+            status: string;
         };
         /** @description A finished product. */
         Product: {
@@ -617,6 +1193,498 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_forecast_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastRunList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    create_forecast_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastRun"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_forecast_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastRun"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_forecast_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastSeriesList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_forecast_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU code, e.g. GIN-70 */
+                sku: string;
+                /** @description Channel code, e.g. AMZ-UK */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastSeriesDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_forecast_accuracy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU code */
+                sku: string;
+                /** @description Channel code */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastAccuracy"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    export_forecast_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU code */
+                sku: string;
+                /** @description Channel code */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Columns: sku, channel, week_start, kind (history|forecast), units, censored, point, lo80, hi80, lo95, hi95, override */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_forecast_overrides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU code */
+                sku: string;
+                /** @description Channel code */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOverrideList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    create_forecast_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU code */
+                sku: string;
+                /** @description Channel code */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateForecastOverride"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOverride"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,263 @@
+//! Forecast runs: the demand history from the database through the engine for every series,
+//! in parallel across cores, in a blocking task; results stored in one transaction.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Days;
+use sentia_store::forecasting::history::{DemandHistory, DemandSeries, WEEK_SEASON};
+use sentia_store::forecasting::{
+    self as store, ForecastPoint, ModelMetrics, NewForecast, RunRecord,
+};
+use sentia_store::{Db, StoreError};
+
+use super::engine::{self, HORIZON, Scores};
+use crate::clock::Clock;
+
+/// Engine and library versions stored with every forecast.
+pub const ENGINE_VERSION: &str = concat!(
+    "sentia-forecast ",
+    env!("CARGO_PKG_VERSION"),
+    " (anofox-forecast 0.19.0)"
+);
+
+/// Model name of the combined forecast.
+pub const ENSEMBLE: &str = "ensemble";
+
+/// Origins, in weeks before the end of the history, of the frozen forecasts made once after
+/// the first run (a run of its own, `backfill`), so accuracy over time can be shown before
+/// new actuals arrive: 13 weeks back, so its whole horizon has actuals.
+pub const BACKFILL_WEEKS: &[usize] = &[13];
+
+/// What a run forecasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// The current forecast of every series (freezes the previous one).
+    Current,
+    /// Frozen forecasts as of [`BACKFILL_WEEKS`] before the end of the history.
+    Backfill,
+}
+
+impl RunKind {
+    fn origins(self) -> &'static [usize] {
+        match self {
+            RunKind::Current => &[0],
+            RunKind::Backfill => BACKFILL_WEEKS,
+        }
+    }
+}
+
+/// Runs a forecast run to its end: computes and stores, or records the failure. Never
+/// panics outward. Returns whether it succeeded.
+#[tracing::instrument(skip_all, fields(run_id = run.id))]
+pub async fn execute(db: Db, clock: Clock, run: RunRecord, kind: RunKind) -> bool {
+    let started = Instant::now();
+    let result = compute_and_store(&db, &clock, run.id, kind, started).await;
+    let ms = started.elapsed().as_millis() as i64;
+    match result {
+        Ok(n) => {
+            tracing::info!(series = n, ms, ?kind, "forecast run succeeded");
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, ms, "forecast run failed");
+            if let Err(e2) = store::fail_run(&db, run.id, &format!("{e:#}"), clock.now(), ms).await
+            {
+                tracing::error!(error = ?e2, "could not record the failed forecast run");
+            }
+            false
+        }
+    }
+}
+
+async fn compute_and_store(
+    db: &Db,
+    clock: &Clock,
+    run_id: i64,
+    kind: RunKind,
+    started: Instant,
+) -> anyhow::Result<usize> {
+    let history = store::history::demand_history(db)
+        .await
+        .context("loading demand history")?
+        .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))?;
+    let series = history.series.len();
+    let forecasts = tokio::task::spawn_blocking(move || compute(&history, kind.origins()))
+        .await
+        .context("forecast computation panicked")?;
+    let ms = started.elapsed().as_millis() as i64;
+    store::complete_run(
+        db,
+        run_id,
+        &forecasts,
+        kind == RunKind::Current,
+        clock.now(),
+        ms,
+    )
+    .await
+    .context("storing forecasts")?;
+    Ok(series)
+}
+
+/// Forecasts every series as of each origin in `backs` (weeks before the end of the
+/// history; 0 = now), using every core.
+pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
+    let mut tasks: Vec<(usize, usize)> = Vec::new();
+    for i in 0..history.series.len() {
+        tasks.extend(backs.iter().map(|k| (i, *k)));
+    }
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<(usize, NewForecast)>> = Mutex::new(Vec::with_capacity(tasks.len()));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(tasks.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let t = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(i, back)) = tasks.get(t) else {
+                        break;
+                    };
+                    if let Some(f) = forecast_one(&history.series[i], back) {
+                        out.lock().unwrap_or_else(|e| e.into_inner()).push((t, f));
+                    }
+                }
+            });
+        }
+    });
+    let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    v.sort_by_key(|(t, _)| *t);
+    v.into_iter().map(|(_, f)| f).collect()
+}
+
+fn metrics_row(name: &str, s: &Scores, weight: f64, note: Option<String>) -> ModelMetrics {
+    ModelMetrics {
+        model: name.to_owned(),
+        folds: s.folds as i32,
+        mae: s.mae,
+        rmse: s.rmse,
+        smape: s.smape,
+        mase: s.mase,
+        wape: s.wape,
+        bias: s.bias,
+        coverage80: s.coverage80,
+        coverage95: s.coverage95,
+        weight,
+        note,
+    }
+}
+
+/// One series as of `back` weeks before the end of its history (0 = the current forecast).
+/// `None` when the history is too short to cut.
+pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
+    let n = series.periods.len().checked_sub(back)?;
+    let periods = &series.periods[..n];
+    let origin = periods.last()?.start;
+    let (path, metrics, parameters) = match engine::forecast(periods, WEEK_SEASON) {
+        Ok(out) => {
+            let mut metrics: Vec<ModelMetrics> = out
+                .models
+                .iter()
+                .map(|m| metrics_row(&m.name, &m.scores, m.weight, m.note.clone()))
+                .collect();
+            metrics.push(metrics_row(
+                ENSEMBLE,
+                &out.combined_scores,
+                1.0,
+                Some("the combined forecast".into()),
+            ));
+            let weights: serde_json::Map<String, serde_json::Value> = out
+                .models
+                .iter()
+                .filter(|m| m.weight > 0.0)
+                .map(|m| (m.name.clone(), m.weight.into()))
+                .collect();
+            let params = serde_json::json!({
+                "method": "inverse-MAE weighted combination of the best backtested models",
+                "weights": weights,
+                "reason": out.reason,
+                "candidates": out.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+                "intervals": "split-conformal per horizon step from rolling-origin errors",
+                "backtest": {"origins": engine::ORIGINS, "library_model_origins": engine::SLOW_ORIGINS,
+                             "horizon": HORIZON, "step": 1, "coverage": "leave-one-out conformal"},
+                "season": WEEK_SEASON,
+                "history_periods": out.history,
+                "censored_periods": out.censored,
+                "gaps": out.gaps,
+                "intermittent": out.intermittent,
+                "adi": out.adi,
+            });
+            (out.combined, metrics, params)
+        }
+        Err(e) => {
+            // No usable observation at all: a zero forecast, said so.
+            let zero = engine::Path {
+                point: vec![0.0; HORIZON],
+                lo80: vec![0.0; HORIZON],
+                hi80: vec![0.0; HORIZON],
+                lo95: vec![0.0; HORIZON],
+                hi95: vec![0.0; HORIZON],
+            };
+            let params = serde_json::json!({
+                "method": "zero forecast",
+                "weights": {},
+                "reason": format!("the history cannot be modelled: {e}"),
+            });
+            (zero, Vec::new(), params)
+        }
+    };
+    let points = (0..HORIZON)
+        .map(|k| ForecastPoint {
+            step: k as i32 + 1,
+            period_start: origin + Days::new(7 * (k as u64 + 1)),
+            point: path.point[k],
+            lo80: path.lo80[k],
+            hi80: path.hi80[k],
+            lo95: path.lo95[k],
+            hi95: path.hi95[k],
+        })
+        .collect();
+    Some(NewForecast {
+        sku: series.sku.clone(),
+        channel: series.channel.clone(),
+        granularity: "week".into(),
+        season: WEEK_SEASON as i32,
+        model: ENSEMBLE.into(),
+        engine_version: ENGINE_VERSION.into(),
+        parameters,
+        horizon: HORIZON as i32,
+        origin_date: origin,
+        frozen: back > 0,
+        points,
+        metrics,
+    })
+}
+
+/// Starts a run of current forecasts in the background and returns its record; refused with
+/// a conflict while another run is running. After the first run ever, a backfill run of
+/// frozen past-origin forecasts follows.
+pub async fn start(db: &Db, clock: &Clock, triggered_by: &str) -> Result<RunRecord, StoreError> {
+    let first = !store::has_forecasts(db).await?;
+    let run = store::start_run(db, triggered_by, clock.now()).await?;
+    let (db, clock, record) = (db.clone(), clock.clone(), run.clone());
+    tokio::spawn(async move {
+        if execute(db.clone(), clock.clone(), record, RunKind::Current).await && first {
+            backfill(db, clock).await;
+        }
+    });
+    Ok(run)
+}
+
+/// Runs the backfill (see [`BACKFILL_WEEKS`]) to its end.
+pub async fn backfill(db: Db, clock: Clock) -> bool {
+    match store::start_run(&db, "backfill", clock.now()).await {
+        Ok(run) => execute(db, clock, run, RunKind::Backfill).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "backfill run not started");
+            false
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import { useQuery } from '@tanstack/react-query';
+import { useId, useMemo } from 'react';
+import { useSearchParams } from 'react-router';
+import {
+  exportUrl,
+  seriesDetailQuery,
+  seriesListQuery,
+  useStartRun,
+  type SeriesDetail,
+  type SeriesList,
+} from '@/features/forecasting/api/forecasting-queries';
+import { AccuracyPanel } from '@/features/forecasting/components/accuracy-panel';
+import { ModelTable } from '@/features/forecasting/components/model-table';
+import { OverridesPanel } from '@/features/forecasting/components/overrides-panel';
+import { buildDecompositionOption, buildForecastOption, forecastChartLabel } from '@/features/forecasting/lib/forecast-chart';
+import { ErrorAlert } from '@/shared/components/alert';
+import { Button, buttonClass } from '@/shared/components/button';
+import { EChart } from '@/shared/components/echart';
+import { EmptyState } from '@/shared/components/empty-state';
+import { PageHeader } from '@/shared/components/page-header';
+import { Panel } from '@/shared/components/panel';
+import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
+
+interface ForecastingPageProps {
+  /** The user may start forecast runs. */
+  canRun: boolean;
+  /** The user may override forecasts. */
+  canOverride: boolean;
+}
+
+const select = 'h-9 rounded-md border-0 bg-white py-0 pr-8 pl-2.5 text-sm shadow-sm ring-1 ring-inset ring-slate-300';
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function RunStatus({ list }: { list: SeriesList }) {
+  const run = list.latest_run;
+  if (!run) return <p className="text-sm text-slate-500">No forecast run yet.</p>;
+  const seconds = run.duration_ms === null || run.duration_ms === undefined ? '' : ` in ${(run.duration_ms / 1000).toFixed(1)} s`;
+  return (
+    <p className="text-sm text-slate-500" data-testid="run-status">
+      Run {run.id}: {run.state}
+      {run.state === 'succeeded' ? ` (${String(run.series_count)} series${seconds})` : ''}
+      {run.error ? ` — ${run.error}` : ''}
+    </p>
+  );
+}
+
+function WeightsPanel({ detail }: { detail: SeriesDetail }) {
+  const titleId = useId();
+  return (
+    <Panel title="Chosen weights" titleId={titleId} description={detail.weight_reason ?? 'No forecast yet.'}>
+      {detail.weights.length === 0 ? (
+        <EmptyState title="No weighted models" />
+      ) : (
+        <ul className="space-y-2" aria-label="Model weights">
+          {detail.weights.map((w) => (
+            <li key={w.model} className="flex items-center gap-3 text-sm">
+              <span className="w-16 font-mono text-xs font-semibold text-slate-900">{w.model}</span>
+              <span className="h-2.5 flex-1 overflow-hidden rounded bg-slate-100">
+                <span className="block h-full bg-indigo-500" style={{ width: `${String(Math.round(w.weight * 100))}%` }} />
+              </span>
+              <span className="w-12 text-right tabular-nums text-slate-700">{Math.round(w.weight * 100)}%</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Panel>
+  );
+}
+
+function SeriesPanels({ detail, canOverride }: { detail: SeriesDetail; canOverride: boolean }) {
+  const chartId = useId();
+  const modelsId = useId();
+  const decompId = useId();
+  const forecastOption = useMemo(() => buildForecastOption(detail), [detail]);
+  const decompOption = useMemo(() => buildDecompositionOption(detail), [detail]);
+  return (
+    <div className="space-y-6">
+      <Panel
+        title="History and forecast"
+        titleId={chartId}
+        description={`Weekly units; red triangles mark weeks with a stockout (demand was higher than sales). ${detail.model ? `Model: ${detail.model}, ${detail.engine_version ?? ''}, forecast from the week of ${detail.origin_date ?? ''}.` : ''}`}
+      >
+        <EChart option={forecastOption} ariaLabel={forecastChartLabel(detail)} className="h-80" />
+      </Panel>
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Panel
+          className="lg:col-span-2"
+          title="Model comparison"
+          titleId={modelsId}
+          description="Rolling-origin backtest, 13 weeks ahead; interval coverage is scored out of sample."
+        >
+          {detail.models.length === 0 ? <EmptyState title="No backtest yet" /> : <ModelTable models={detail.models} />}
+        </Panel>
+        <WeightsPanel detail={detail} />
+      </div>
+      <Panel title="Decomposition" titleId={decompId} description={detail.decomposition.method}>
+        <EChart option={decompOption} ariaLabel={`Trend, seasonal and remainder of ${detail.sku} on ${detail.channel}`} className="h-64" />
+      </Panel>
+      <AccuracyPanel points={detail.accuracy} />
+      <OverridesPanel detail={detail} canOverride={canOverride} />
+    </div>
+  );
+}
+
+export function ForecastingPage({ canRun, canOverride }: ForecastingPageProps) {
+  const skuId = useId();
+  const channelId = useId();
+  const [params, setParams] = useSearchParams();
+  const list = useQuery(seriesListQuery);
+  const startRun = useStartRun();
+  const skus = unique(list.data?.series.map((s) => s.sku) ?? []);
+  const channels = unique(list.data?.series.map((s) => s.channel) ?? []);
+  const sku = params.get('sku') ?? skus[0] ?? '';
+  const channel = params.get('channel') ?? channels[0] ?? '';
+  const detail = useQuery({ ...seriesDetailQuery(sku, channel), enabled: sku !== '' && channel !== '' });
+
+  function choose(key: 'sku' | 'channel', value: string) {
+    const next = new URLSearchParams(params);
+    next.set('sku', key === 'sku' ? value : sku);
+    next.set('channel', key === 'channel' ? value : channel);
+    setParams(next);
+  }
+
+  let body;
+  if (list.error) {
+    body = <ErrorAlert title="Could not load the forecast series" error={list.error} onRetry={() => {
+          void list.refetch();
+        }} />;
+  } else if (detail.error) {
+    body = <ErrorAlert title="Could not load the series" error={detail.error} onRetry={() => {
+          void detail.refetch();
+        }} />;
+  } else if (!detail.data) {
+    body = (
+      <LoadingRegion label="Loading forecast">
+        <Skeleton className="h-80 w-full" />
+      </LoadingRegion>
+    );
+  } else {
+    body = <SeriesPanels detail={detail.data} canOverride={canOverride} />;
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Forecasting"
+        description={list.data ? <RunStatus list={list.data} /> : 'Weekly demand forecast per SKU and channel.'}
+      >
+        <div>
+          <label htmlFor={skuId} className="mb-1 block text-sm text-slate-600">
+            SKU
+          </label>
+          <select id={skuId} className={select} value={sku} onChange={(e) => { choose('sku', e.target.value); }}>
+            {skus.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={channelId} className="mb-1 block text-sm text-slate-600">
+            Channel
+          </label>
+          <select id={channelId} className={select} value={channel} onChange={(e) => { choose('channel', e.target.value); }}>
+            {channels.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        {sku && channel ? (
+          <a href={exportUrl(sku, channel)} download className={buttonClass('secondary', 'md')}>
+            Export CSV
+          </a>
+        ) : null}
+        {canRun ? (
+          <Button
+            variant="primary"
+            disabled={startRun.isPending || list.data?.latest_run?.state === 'running'}
+            onClick={() => {
+              startRun.mutate();
+            }}
+          >
+            Run forecast
+          </Button>
+        ) : null}
+      </PageHeader>
+      {startRun.error ? <ErrorAlert title="Could not start a forecast run" error={startRun.error} /> : null}
+      {list.data && list.data.series.length === 0 ? <EmptyState title="No demand history yet" /> : body}
+    </>
+  );
+}
