@@ -248,7 +248,7 @@ pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", 
 /// The library models accepted by [`by_name`] (feature `anofox`): slower than
 /// [`MODEL_NAMES`], so listed apart.
 #[cfg(feature = "anofox")]
-pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta", "ensemble"];
+pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
 
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
@@ -258,7 +258,8 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`, and with feature `anofox` `ets`, `arima`, `theta`; any of them with the suffix `+conformal` is wrapped in
+/// `croston`, `sba`, `tsb`, and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
+/// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
