@@ -35,19 +35,6 @@ async fn post(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
 /// Polls a run until it is no longer running (bounded: 120 s).
 async fn wait_for_run(app: &TestApp, client: &reqwest::Client, id: i64) -> Value {
     for _ in 0..1200 {
@@ -116,17 +103,19 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         );
 
         // Every stored point is nested, and there are 13 per forecast.
-        let bad = scalar(
-            &app,
-            "SELECT COUNT(*) FROM forecast_points WHERE NOT (lo95 <= lo80 AND lo80 <= point \
+        let bad = app
+            .scalar(
+                "SELECT COUNT(*) FROM forecast_points WHERE NOT (lo95 <= lo80 AND lo80 <= point \
              AND point <= hi80 AND hi80 <= hi95 AND lo95 >= 0)",
-        )
-        .await;
+            )
+            .await;
         assert_eq!(bad, 0, "{backend}: points with broken nesting");
-        let forecasts = scalar(&app, "SELECT COUNT(*) FROM forecasts").await;
-        let points = scalar(&app, "SELECT COUNT(*) FROM forecast_points").await;
+        let forecasts = app.scalar("SELECT COUNT(*) FROM forecasts").await;
+        let points = app.scalar("SELECT COUNT(*) FROM forecast_points").await;
         assert_eq!(points, forecasts * 13, "{backend}");
-        let current = scalar(&app, "SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE").await;
+        let current = app
+            .scalar("SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE")
+            .await;
         assert_eq!(
             current, SERIES as i64,
             "{backend}: one current forecast per series"
@@ -171,15 +160,15 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         // A second run freezes the first run's forecasts and keeps them.
         let second = run_forecast(&app).await;
         assert_eq!(second["series_count"], SERIES as i64);
-        let frozen = scalar(
-            &app,
-            &format!(
+        let frozen = app
+            .scalar(&format!(
                 "SELECT COUNT(*) FROM forecasts WHERE id = {first_forecast} AND frozen = TRUE"
-            ),
-        )
-        .await;
+            ))
+            .await;
         assert_eq!(frozen, 1, "{backend}: the earlier forecast is kept, frozen");
-        let current = scalar(&app, "SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE").await;
+        let current = app
+            .scalar("SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE")
+            .await;
         assert_eq!(current, SERIES as i64, "{backend}");
         let (_, d2) = get(
             &app,
@@ -281,11 +270,9 @@ async fn overrides_are_kept_superseded_audited_and_scored() {
             .find(|p| p["censored"] == false && p["units"].is_number())
             .expect("an uncensored week");
         let actual = past["units"].as_f64().unwrap();
-        let admin_id = scalar(
-            &app,
-            "SELECT id FROM users WHERE email = 'admin@sentia.demo'",
-        )
-        .await;
+        let admin_id = app
+            .scalar("SELECT id FROM users WHERE email = 'admin@sentia.demo'")
+            .await;
         sentia_store::forecasting::create_override(
             &app.db,
             &sentia_store::forecasting::NewOverride {
@@ -522,7 +509,7 @@ async fn bad_input_is_refused_naming_the_field() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         assert_eq!(error_code(&r.json().await.unwrap()), "invalid_body");
-        let n = scalar(&app, "SELECT COUNT(*) FROM forecast_overrides").await;
+        let n = app.scalar("SELECT COUNT(*) FROM forecast_overrides").await;
         assert_eq!(n, 0, "{backend}: nothing refused was stored");
         app.finish().await;
     }

@@ -245,19 +245,6 @@ async fn summary_matches_order_lines(app: &TestApp) {
     assert_eq!(one["totals"], gin["totals"]);
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<Option<i64>>("", "v").unwrap().unwrap_or(0)
-}
-
 fn kpi(overview: &Value, id: &str) -> Value {
     overview["kpis"]
         .as_array()
@@ -312,9 +299,7 @@ async fn kpis_follow_the_summary(app: &TestApp) {
     assert!(margin["change_pct"].is_null());
     // Stock cover = units on hand / average daily units sold.
     let cover = kpi(&k, "stock_cover_days")["value"].as_f64().unwrap();
-    let on_hand = scalar(
-        app,
-        "SELECT CAST(SUM(i.on_hand) AS BIGINT) AS v FROM inventory_positions i JOIN products p ON p.id = i.product_id WHERE p.kind = 'finished'",
+    let on_hand = app.scalar("SELECT CAST(SUM(i.on_hand) AS BIGINT) AS v FROM inventory_positions i JOIN products p ON p.id = i.product_id WHERE p.kind = 'finished'",
     )
     .await;
     let expected = on_hand as f64 / (s["totals"]["units"].as_i64().unwrap() as f64 / 30.0);
@@ -331,9 +316,7 @@ async fn kpis_follow_the_summary(app: &TestApp) {
         ),
     ];
     for (filter, location) in cases {
-        let gbp = scalar(
-            app,
-            &format!(
+        let gbp = app.scalar(&format!(
                 "SELECT CAST(SUM(i.on_hand * p.unit_cost_minor) AS BIGINT) AS v FROM inventory_positions i \
                  JOIN products p ON p.id = i.product_id JOIN locations l ON l.id = i.location_id \
                  WHERE p.kind = 'finished' AND {location}"
@@ -353,9 +336,7 @@ async fn kpis_follow_the_summary(app: &TestApp) {
     // The previous period's inventory is the stock ledger summed up to its last day.
     let (_, kg) = app.get("/api/v1/kpis/overview?currency=GBP").await;
     let previous_to = kg["previous_to"].as_str().unwrap();
-    let gbp = scalar(
-        app,
-        &format!(
+    let gbp = app.scalar(&format!(
             "SELECT CAST(SUM(m.quantity * p.unit_cost_minor) AS BIGINT) AS v FROM stock_movements m \
              JOIN products p ON p.id = m.product_id WHERE p.kind = 'finished' AND m.moved_on <= '{previous_to}'"
         ),

@@ -126,6 +126,25 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The one integer a SQL query returns (its first column; NULL reads as 0).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<Option<i64>>(0)
+            .expect("an integer")
+            .unwrap_or(0)
+    }
+}
+
 /// Asserts a body has our error shape and returns its code.
 pub fn error_code(body: &Value) -> String {
     let e = &body["error"];
