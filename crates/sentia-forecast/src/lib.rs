@@ -38,4 +38,4 @@ pub use checks::Fallback;
 pub use conformal::{Conformal, ConformalFitted};
 pub use error::ForecastError;
 pub use traits::{DynForecaster, DynPredict, Forecaster, Predict};
-pub use types::{Forecast, Interval, Series};
+pub use types::{Calendar, Forecast, Frequency, Interval, Regressor, RegressorKind, Series};
