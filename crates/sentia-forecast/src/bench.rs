@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::metrics;
 use crate::models::by_name;
 use crate::traits::DynForecaster;
-use crate::types::{Forecast, Series};
+use crate::types::{Calendar, Forecast, Frequency, Series};
 
 /// The interval levels scored.
 pub const LEVELS: [f64; 2] = [0.8, 0.95];
@@ -79,6 +79,23 @@ pub struct BenchSeries {
     pub train: Vec<f64>,
     /// Values of the `test` rows in `t` order.
     pub test: Vec<f64>,
+    /// The dates of the periods, when the first two `date`s parse (`YYYY-MM-DD`) and are a
+    /// day, a week or a month apart.
+    pub calendar: Option<Calendar>,
+}
+
+/// The calendar implied by the first two dates of a series.
+fn infer_calendar(first: &str, second: Option<&str>) -> Option<Calendar> {
+    use chrono::NaiveDate;
+    let start = NaiveDate::parse_from_str(first, "%Y-%m-%d").ok()?;
+    let next = NaiveDate::parse_from_str(second?, "%Y-%m-%d").ok()?;
+    let frequency = match (next - start).num_days() {
+        1 => Frequency::Daily,
+        7 => Frequency::Weekly,
+        28..=31 => Frequency::Monthly,
+        _ => return None,
+    };
+    Some(Calendar { start, frequency })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -86,6 +103,7 @@ struct Row {
     series_id: String,
     group: String,
     t: usize,
+    date: String,
     value: f64,
     split: String,
 }
@@ -105,8 +123,8 @@ pub fn read_long_csv(path: &Path) -> Result<Vec<BenchSeries>, BenchError> {
     }
 }
 
-/// `(series_id, group, [(t, value, is_test)])` while reading.
-type RawSeries = (String, String, Vec<(usize, f64, bool)>);
+/// `(series_id, group, [(t, value, is_test, date)])` while reading.
+type RawSeries = (String, String, Vec<(usize, f64, bool, String)>);
 
 /// Reads long-format CSV from any reader (plain text). Series keep their file order.
 pub fn read_long_csv_from<R: Read>(reader: R) -> Result<Vec<BenchSeries>, BenchError> {
@@ -128,7 +146,7 @@ pub fn read_long_csv_from<R: Read>(reader: R) -> Result<Vec<BenchSeries>, BenchE
             rows.push((row.series_id.clone(), row.group.clone(), Vec::new()));
             rows.len() - 1
         });
-        rows[k].2.push((row.t, row.value, is_test));
+        rows[k].2.push((row.t, row.value, is_test, row.date));
     }
     rows.into_iter()
         .map(|(id, group, mut obs)| {
@@ -149,6 +167,7 @@ pub fn read_long_csv_from<R: Read>(reader: R) -> Result<Vec<BenchSeries>, BenchE
                 group,
                 train: obs[..first_test].iter().map(|o| o.1).collect(),
                 test: obs[first_test..].iter().map(|o| o.1).collect(),
+                calendar: infer_calendar(&obs[0].3, obs.get(1).map(|o| o.3.as_str())),
             })
         })
         .collect()
@@ -291,9 +310,12 @@ fn fit_predict(
     season: usize,
     horizon: usize,
 ) -> Result<(Forecast, bool), String> {
-    let series = Series::new(s.train.clone())
+    let mut series = Series::new(s.train.clone())
         .and_then(|x| x.with_season(season))
         .map_err(|e| e.to_string())?;
+    if let Some(c) = s.calendar {
+        series = series.with_calendar(c.start, c.frequency);
+    }
     let fitted = model.fit_dyn(&series).map_err(|e| e.to_string())?;
     let fc = fitted
         .predict(horizon, &LEVELS)
@@ -494,6 +516,12 @@ mod tests {
         assert_eq!(s[0].train, vec![1.0, 2.0]);
         assert_eq!(s[0].test, vec![3.0]);
         assert_eq!(s[1].train, vec![5.0]);
+        let c = s[0].calendar.unwrap();
+        assert_eq!(c.frequency, Frequency::Monthly);
+        assert_eq!(c.date(2).to_string(), "2000-03-01");
+        assert!(infer_calendar("2000-01-01", Some("2000-01-08")).is_some());
+        assert!(infer_calendar("d", Some("2000-01-08")).is_none());
+        assert!(infer_calendar("2000-01-01", Some("2000-03-08")).is_none());
     }
 
     #[test]
