@@ -109,3 +109,12 @@ fn library_intervals_nest_and_conformal_wraps() {
     let named = sentia_forecast::models::by_name("theta+conformal", 12, 12).unwrap();
     assert_eq!(named.dyn_name(), "theta+conformal");
 }
+
+/// Our AutoETS reproduces statsforecast 2.1.1's AutoETS row on AirPassengers
+/// (`shared/data/README.md`: sMAPE 7.45, MASE 1.170).
+#[test]
+fn autoets_matches_statsforecast_on_airpassengers() {
+    let s = score("autoets");
+    assert!((s.smape - 7.45).abs() <= 0.01, "sMAPE {}", s.smape);
+    assert!((s.mase - 1.170).abs() <= 0.002, "MASE {}", s.mase);
+}

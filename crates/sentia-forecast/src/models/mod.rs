@@ -21,6 +21,7 @@ mod anofox;
 mod croston;
 #[cfg(feature = "anofox")]
 mod ensemble;
+mod ets;
 mod moving_average;
 mod naive;
 
@@ -29,6 +30,7 @@ pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
+pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
 
@@ -258,7 +260,8 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`, and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
+/// `croston`, `sba`, `tsb`, `autoets` (our AutoETS, statsforecast's parameter region) and
+/// `autoets:admissible` (R's admissible region), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -274,6 +277,11 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "croston" => Box::new(Croston::new(CrostonVariant::Classic)),
         "sba" => Box::new(Croston::new(CrostonVariant::Sba)),
         "tsb" => Box::new(Tsb::default()),
+        "autoets" => Box::new(Ets::default()),
+        "autoets:admissible" => Box::new(Ets {
+            region: ParameterRegion::Admissible,
+            ..Ets::default()
+        }),
         #[cfg(feature = "anofox")]
         "ets" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
