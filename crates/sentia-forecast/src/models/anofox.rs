@@ -10,7 +10,7 @@
 //! * Intervals are the library's (normal, from the fitted model's forecast variance). If the
 //!   library gives none, or non-finite ones, the model is wrapped in [`Conformal`] and the
 //!   substitution is recorded.
-//! * If the library refuses the series (or panics on it), the model runs as [`Naive`] and the
+//! * If the library refuses the series (or panics on it), the model runs as [`Naive`](super::Naive) and the
 //!   reason is recorded. No library panic escapes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -23,7 +23,7 @@ use anofox_forecast::models::exponential::{
 };
 use anofox_forecast::models::theta::AutoTheta as LibAutoTheta;
 
-use super::{Naive, SimpleFitted};
+use super::{SimpleFitted, naive_instead};
 use crate::checks::{Fallback, observed_values};
 use crate::conformal::{Conformal, ConformalFitted};
 use crate::error::ForecastError;
@@ -413,9 +413,7 @@ fn fit(
         m
     };
     let naive = |mut fallbacks: Vec<Fallback>, reason: String| {
-        fallbacks.push(Fallback::new(name, "naive", reason));
-        let inner = Naive.fit(series)?;
-        fallbacks.extend(inner.fallbacks().iter().cloned());
+        let inner = naive_instead(series, name, reason, &mut fallbacks)?;
         Ok(LibraryFitted {
             engine: Engine::Naive(inner),
             fallbacks,

@@ -21,12 +21,12 @@
 //!   by the recursion of Hyndman et al. (2008, ch. 6); normal quantiles around the point.
 //! * **Fallbacks.** A season longer than 24 or shorter than `min_seasons` seasons of history
 //!   runs the non-seasonal forms; a constant series runs a flat level; when no form can be
-//!   estimated (too few points for its parameters) the model runs as [`Naive`]. Each is
+//!   estimated (too few points for its parameters) the model runs as [`Naive`](super::Naive). Each is
 //!   recorded as a [`Fallback`].
 
 use nalgebra::DMatrix;
 
-use super::{Naive, SimpleFitted};
+use super::{SimpleFitted, naive_instead};
 use crate::checks::{Fallback, observed_values};
 use crate::error::ForecastError;
 use crate::stats::{check_levels, z_for_level};
@@ -546,9 +546,7 @@ fn fit_with_bounds(
         ));
     }
     let naive = |mut fallbacks: Vec<Fallback>, reason: String| {
-        fallbacks.push(Fallback::new("ets", "naive", reason));
-        let inner = Naive.fit(series)?;
-        fallbacks.extend(inner.fallbacks().iter().cloned());
+        let inner = naive_instead(series, "ets", reason, &mut fallbacks)?;
         Ok(EtsFitted {
             engine: Engine::Naive(inner),
             fallbacks,
@@ -1176,6 +1174,13 @@ fn nelder_mead(
             x[i] = x[i].clamp(lower[i], upper[i]);
         }
     };
+    // Every trial point lies on the line from the centre through a point:
+    // `centre + coef·(through − centre)`, clamped to the box.
+    let along = |out: &mut [f64], centre: &[f64], through: &[f64], coef: f64| {
+        for i in 0..n {
+            out[i] = (centre[i] + coef * (through[i] - centre[i])).clamp(lower[i], upper[i]);
+        }
+    };
     let mut start = x0.to_vec();
     clamp(&mut start);
     let mut simplex: Vec<Vec<f64>> = vec![start.clone(); n + 1];
@@ -1189,11 +1194,10 @@ fn nelder_mead(
     let (mut centre, mut xr, mut xe, mut xc) =
         (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     for _ in 0..max_iter {
-        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        if finite.len() == values.len() {
-            let mean = finite.iter().sum::<f64>() / finite.len() as f64;
-            let sd = (finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / finite.len() as f64)
-                .sqrt();
+        if values.iter().all(|v| v.is_finite()) {
+            let k = values.len() as f64;
+            let mean = values.iter().sum::<f64>() / k;
+            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / k).sqrt();
             if sd < tol {
                 break;
             }
@@ -1208,55 +1212,35 @@ fn nelder_mead(
                 }
             }
         }
-        for i in 0..n {
-            xr[i] = centre[i] + refl * (centre[i] - simplex[worst][i]);
-        }
-        clamp(&mut xr);
+        along(&mut xr, &centre, &simplex[worst], -refl);
         let fr = f(&xr);
-        if values[best] <= fr && fr < values[second] {
-            simplex[worst].copy_from_slice(&xr);
-            values[worst] = fr;
-            continue;
-        }
-        if fr < values[best] {
-            for i in 0..n {
-                xe[i] = centre[i] + expand * (xr[i] - centre[i]);
-            }
-            clamp(&mut xe);
+        let trial = if values[best] <= fr && fr < values[second] {
+            Some((&xr, fr))
+        } else if fr < values[best] {
+            along(&mut xe, &centre, &xr, expand);
             let fe = f(&xe);
-            if fe < fr {
-                simplex[worst].copy_from_slice(&xe);
-                values[worst] = fe;
-            } else {
-                simplex[worst].copy_from_slice(&xr);
-                values[worst] = fr;
-            }
-            continue;
-        }
-        if fr < values[worst] {
-            // Outside contraction.
-            for i in 0..n {
-                xc[i] = centre[i] + contract * (xr[i] - centre[i]);
-            }
-            clamp(&mut xc);
-            let fc = f(&xc);
-            if fc <= fr {
-                simplex[worst].copy_from_slice(&xc);
-                values[worst] = fc;
-                continue;
-            }
+            Some(if fe < fr { (&xe, fe) } else { (&xr, fr) })
         } else {
-            // Inside contraction.
-            for i in 0..n {
-                xc[i] = centre[i] - contract * (xr[i] - centre[i]);
-            }
-            clamp(&mut xc);
+            // Contract outside when the reflection beat the worst point, inside otherwise.
+            let outside = fr < values[worst];
+            along(
+                &mut xc,
+                &centre,
+                &xr,
+                if outside { contract } else { -contract },
+            );
             let fc = f(&xc);
-            if fc < values[worst] {
-                simplex[worst].copy_from_slice(&xc);
-                values[worst] = fc;
-                continue;
-            }
+            let accept = if outside {
+                fc <= fr
+            } else {
+                fc < values[worst]
+            };
+            accept.then_some((&xc, fc))
+        };
+        if let Some((x, v)) = trial {
+            simplex[worst].copy_from_slice(x);
+            values[worst] = v;
+            continue;
         }
         // Shrink towards the best point.
         let keep = simplex[best].clone();

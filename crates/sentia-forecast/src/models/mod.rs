@@ -234,6 +234,21 @@ fn empirical_spread(
     }
 }
 
+/// Fits [`Naive`] in place of `model`, recording why (and any fallback of naive's own) in
+/// `fallbacks`.
+fn naive_instead(
+    series: &crate::types::Series,
+    model: &str,
+    reason: String,
+    fallbacks: &mut Vec<Fallback>,
+) -> Result<SimpleFitted, ForecastError> {
+    use crate::traits::Forecaster;
+    fallbacks.push(Fallback::new(model, "naive", reason));
+    let inner = Naive.fit(series)?;
+    fallbacks.extend(inner.fallbacks().iter().cloned());
+    Ok(inner)
+}
+
 /// Records a zero-width-interval fallback when no residual exists.
 fn zero_spread(model: &str, fallbacks: &mut Vec<Fallback>) -> Spread {
     fallbacks.push(Fallback::new(
