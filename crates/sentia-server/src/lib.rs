@@ -145,7 +145,15 @@ impl Application {
         let demo_logins = bootstrap::prepare(&db, &config).await?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let now = sentia_store::db_time(clock.now());
-        let interrupted = sentia_store::forecasting::interrupt_running(&db, now).await?;
+        // An embedded (SQLite) database has one server: nothing can still be running. Instances
+        // sharing PostgreSQL leave each other's runs to the run lease.
+        let embedded =
+            sentia_store::backend_of(&config.database_url) == sentia_store::Backend::Sqlite;
+        let interrupted = if embedded {
+            sentia_store::forecasting::interrupt_running(&db, now).await?
+        } else {
+            0
+        };
         if interrupted > 0 {
             tracing::warn!(
                 runs = interrupted,
@@ -164,11 +172,17 @@ impl Application {
             clock,
         };
         if start_forecast {
-            let run = forecasting::runner::start(&state.db, &state.clock, "startup").await?;
-            tracing::info!(
-                run_id = run.id,
-                "forecast run started for the demand history"
-            );
+            match forecasting::runner::start(&state.db, &state.clock, "startup").await {
+                Ok(run) => tracing::info!(
+                    run_id = run.id,
+                    "forecast run started for the demand history"
+                ),
+                // Another instance is already forecasting this database.
+                Err(sentia_store::StoreError::Conflict(why)) => {
+                    tracing::info!(%why, "no forecast run at start")
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         // Warm the report cube so the first dashboard load is fast.
         if let Err(e) = state.cube.get(&state.db).await {

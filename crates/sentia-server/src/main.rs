@@ -157,7 +157,13 @@ async fn main() -> anyhow::Result<()> {
             sentia_store::migrate(&db).await?;
             let clock = sentia_server::clock::Clock::system();
             let first = !sentia_store::forecasting::has_forecasts(&db).await?;
-            let run = sentia_store::forecasting::start_run(&db, "cli", clock.now()).await?;
+            let run = sentia_store::forecasting::start_run(
+                &db,
+                "cli",
+                runner::instance_id(),
+                clock.now(),
+            )
+            .await?;
             let ok =
                 runner::execute(db.clone(), clock.clone(), run.clone(), RunKind::Current).await;
             print_run(&sentia_store::forecasting::get_run(&db, run.id).await?);

@@ -186,10 +186,11 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         assert_eq!(d2["run_id"], second["id"]);
 
         // One run at a time.
-        let run = sentia_store::forecasting::start_run(&app.db, "test", chrono::Utc::now())
+        let run = sentia_store::forecasting::start_run(&app.db, "test", "test", chrono::Utc::now())
             .await
             .unwrap();
-        let again = sentia_store::forecasting::start_run(&app.db, "test", chrono::Utc::now()).await;
+        let again =
+            sentia_store::forecasting::start_run(&app.db, "test", "test", chrono::Utc::now()).await;
         assert!(
             matches!(again, Err(sentia_store::StoreError::Conflict(_))),
             "{backend}: {again:?}"

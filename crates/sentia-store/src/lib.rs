@@ -20,6 +20,7 @@ pub mod users;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
+pub use sea_orm::DatabaseBackend as Backend;
 pub use sea_orm::DatabaseConnection as Db;
 
 /// The narrow error every repository function returns.

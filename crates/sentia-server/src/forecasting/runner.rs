@@ -49,12 +49,44 @@ impl RunKind {
     }
 }
 
-/// Runs a forecast run to its end: computes and stores, or records the failure. Never
-/// panics outward. Returns whether it succeeded.
+/// This process's name as the owner of the runs it starts: the process id and a random
+/// suffix, so instances sharing a database (or one restarted with the same pid) never mistake
+/// each other's runs for their own.
+pub fn instance_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        use rand::Rng;
+        let n: u32 = rand::thread_rng().r#gen();
+        format!("pid{}-{n:08x}", std::process::id())
+    })
+}
+
+/// Runs a forecast run to its end: computes and stores, or records the failure, renewing
+/// the run's heartbeat meanwhile (see [`store::RUN_LEASE`]). Never panics outward. Returns
+/// whether it succeeded.
 #[tracing::instrument(skip_all, fields(run_id = run.id))]
 pub async fn execute(db: Db, clock: Clock, run: RunRecord, kind: RunKind) -> bool {
     let started = Instant::now();
+    let beat = {
+        let (db, clock, id) = (db.clone(), clock.clone(), run.id);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(store::RUN_HEARTBEAT);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                match store::heartbeat(&db, id, instance_id(), clock.now()).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(run_id = id, "forecast run taken over as interrupted");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not renew the run's heartbeat"),
+                }
+            }
+        })
+    };
     let result = compute_and_store(&db, &clock, run.id, kind, started).await;
+    beat.abort();
     let ms = started.elapsed().as_millis() as i64;
     match result {
         Ok(n) => {
@@ -241,7 +273,7 @@ pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
 /// frozen past-origin forecasts follows.
 pub async fn start(db: &Db, clock: &Clock, triggered_by: &str) -> Result<RunRecord, StoreError> {
     let first = !store::has_forecasts(db).await?;
-    let run = store::start_run(db, triggered_by, clock.now()).await?;
+    let run = store::start_run(db, triggered_by, instance_id(), clock.now()).await?;
     let (db, clock, record) = (db.clone(), clock.clone(), run.clone());
     tokio::spawn(async move {
         if execute(db.clone(), clock.clone(), record, RunKind::Current).await && first {
@@ -253,7 +285,7 @@ pub async fn start(db: &Db, clock: &Clock, triggered_by: &str) -> Result<RunReco
 
 /// Runs the backfill (see [`BACKFILL_WEEKS`]) to its end.
 pub async fn backfill(db: Db, clock: Clock) -> bool {
-    match store::start_run(&db, "backfill", clock.now()).await {
+    match store::start_run(&db, "backfill", instance_id(), clock.now()).await {
         Ok(run) => execute(db, clock, run, RunKind::Backfill).await,
         Err(e) => {
             tracing::warn!(error = %e, "backfill run not started");

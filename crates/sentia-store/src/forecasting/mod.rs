@@ -171,43 +171,98 @@ fn run_of(r: &QueryResult) -> StoreResult<RunRecord> {
 const RUN_COLS: &str =
     "id, started_at, finished_at, state, triggered_by, series_count, duration_ms, error";
 
-/// Records a new run as `running`. Refused with [`StoreError::Conflict`] while another run
-/// is running.
+/// How long a running run's heartbeat stays good: a run whose owner has not renewed it for
+/// longer counts as interrupted (its instance stopped or lost the database).
+pub const RUN_LEASE: chrono::Duration = chrono::Duration::seconds(120);
+
+/// How often the owner of a running run renews its heartbeat (well inside [`RUN_LEASE`]).
+pub const RUN_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The error stored on a run found without a live owner.
+const INTERRUPTED: &str = "interrupted: the instance running it stopped";
+
+/// Records a new run as `running`, owned by the instance `owner` with a fresh heartbeat.
+/// A running run whose heartbeat is older than [`RUN_LEASE`] is marked failed first
+/// (interrupted); a live one refuses the start with [`StoreError::Conflict`]. Concurrent
+/// starts from several instances are refused by a unique index, so at most one runs.
 #[tracing::instrument(skip_all)]
 pub async fn start_run<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     triggered_by: &str,
+    owner: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<RunRecord> {
+    let now = crate::db_time(now);
     let txn = db.begin().await?;
     let b = txn.get_database_backend();
     let running = txn
         .query_one_raw(stmt(
             b,
-            "SELECT id FROM forecast_runs WHERE state = 'running'",
+            "SELECT id, started_at, heartbeat_at FROM forecast_runs WHERE state = 'running'",
             vec![],
         ))
         .await?;
     if let Some(r) = running {
         let id: i64 = r.try_get("", "id")?;
-        return Err(StoreError::Conflict(format!(
-            "forecast run {id} is running"
-        )));
+        let started: DateTime<Utc> = r.try_get("", "started_at")?;
+        let beat: Option<DateTime<Utc>> = r.try_get("", "heartbeat_at")?;
+        if now - beat.unwrap_or(started) <= RUN_LEASE {
+            return Err(StoreError::Conflict(format!(
+                "forecast run {id} is running"
+            )));
+        }
+        txn.execute_raw(stmt(
+            b,
+            "UPDATE forecast_runs SET state = 'failed', finished_at = ?, error = ? \
+             WHERE id = ? AND state = 'running'",
+            vec![now.into(), INTERRUPTED.into(), id.into()],
+        ))
+        .await?;
+        tracing::warn!(
+            run_id = id,
+            "forecast run without a live owner marked interrupted"
+        );
     }
     let row = txn
         .query_one_raw(stmt(
             b,
             &format!(
-                "INSERT INTO forecast_runs (started_at, state, triggered_by) \
-                 VALUES (?, 'running', ?) RETURNING {RUN_COLS}"
+                "INSERT INTO forecast_runs (started_at, state, triggered_by, owner, heartbeat_at) \
+                 VALUES (?, 'running', ?, ?, ?) RETURNING {RUN_COLS}"
             ),
-            vec![crate::db_time(now).into(), triggered_by.into()],
+            vec![now.into(), triggered_by.into(), owner.into(), now.into()],
         ))
-        .await?
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                StoreError::Conflict("another forecast run started at the same moment".into())
+            }
+            _ => StoreError::Db(e),
+        })?
         .ok_or_else(|| StoreError::Invalid("insert returned no row".into()))?;
     let run = run_of(&row)?;
     txn.commit().await?;
     Ok(run)
+}
+
+/// Renews the heartbeat of a running run owned by `owner`. Returns `false` when the run is
+/// no longer running under that owner (another instance took it as interrupted).
+#[tracing::instrument(skip_all)]
+pub async fn heartbeat<C: ConnectionTrait>(
+    conn: &C,
+    run_id: i64,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let r = conn
+        .execute_raw(stmt(
+            conn.get_database_backend(),
+            "UPDATE forecast_runs SET heartbeat_at = ? \
+             WHERE id = ? AND owner = ? AND state = 'running'",
+            vec![crate::db_time(now).into(), run_id.into(), owner.into()],
+        ))
+        .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Marks a run failed with its error.
@@ -234,9 +289,9 @@ pub async fn fail_run<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Marks every run still `running` as failed: called at start-up, when no run of this
-/// process can be running (a run is not resumed after a crash; its results were never
-/// committed).
+/// Marks every run still `running` as failed. For an embedded (single-process) database at
+/// start-up, when no run can still be alive; instances sharing a database leave each other's
+/// runs to the lease instead (see [`start_run`]).
 #[tracing::instrument(skip_all)]
 pub async fn interrupt_running<C: ConnectionTrait>(
     conn: &C,
@@ -245,9 +300,9 @@ pub async fn interrupt_running<C: ConnectionTrait>(
     let r = conn
         .execute_raw(stmt(
             conn.get_database_backend(),
-            "UPDATE forecast_runs SET state = 'failed', finished_at = ?, \
-             error = 'interrupted: the server stopped during the run' WHERE state = 'running'",
-            vec![crate::db_time(now).into()],
+            "UPDATE forecast_runs SET state = 'failed', finished_at = ?, error = ? \
+             WHERE state = 'running'",
+            vec![crate::db_time(now).into(), INTERRUPTED.into()],
         ))
         .await?;
     Ok(r.rows_affected())
@@ -269,6 +324,21 @@ pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
     let now = crate::db_time(now);
     let txn = db.begin().await?;
     let b = txn.get_database_backend();
+    // Claim the run first: a run taken as interrupted meanwhile stores nothing, and the row
+    // lock keeps a concurrent takeover out until this transaction ends.
+    let claimed = txn
+        .execute_raw(stmt(
+            b,
+            "UPDATE forecast_runs SET state = 'succeeded', finished_at = ?, duration_ms = ? \
+             WHERE id = ? AND state = 'running'",
+            vec![now.into(), duration_ms.into(), run_id.into()],
+        ))
+        .await?;
+    if claimed.rows_affected() != 1 {
+        return Err(StoreError::Conflict(format!(
+            "forecast run {run_id} is no longer running; its results are discarded"
+        )));
+    }
     if freeze_previous {
         txn.execute_raw(stmt(
             b,
@@ -369,14 +439,8 @@ pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
     metrics.insert(&txn).await?;
     txn.execute_raw(stmt(
         b,
-        "UPDATE forecast_runs SET state = 'succeeded', finished_at = ?, duration_ms = ?, \
-         series_count = ? WHERE id = ?",
-        vec![
-            now.into(),
-            duration_ms.into(),
-            (series.len() as i32).into(),
-            run_id.into(),
-        ],
+        "UPDATE forecast_runs SET series_count = ? WHERE id = ?",
+        vec![(series.len() as i32).into(), run_id.into()],
     ))
     .await?;
     txn.commit().await?;

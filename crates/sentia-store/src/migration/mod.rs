@@ -10,6 +10,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 mod m0001_foundation;
 mod m0002_login_security;
 mod m0003_forecasting;
+mod m0004_forecast_run_leases;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_login_security::Migration),
             Box::new(m0003_forecasting::Migration),
+            Box::new(m0004_forecast_run_leases::Migration),
         ]
     }
 }
