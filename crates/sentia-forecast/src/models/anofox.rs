@@ -48,7 +48,7 @@ enum Kind {
 impl Kind {
     fn name(self) -> &'static str {
         match self {
-            Kind::Ets => "ets",
+            Kind::Ets => "ets:anofox",
             Kind::Arima => "arima",
             Kind::Theta => "theta",
         }

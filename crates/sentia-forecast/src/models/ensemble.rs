@@ -47,6 +47,10 @@ pub struct Ensemble {
     pub shrink: f64,
     /// Exponent of the inverse-error weights (default 1).
     pub power: f64,
+    /// Members whose backtest error exceeds `trim` times the best member's get no weight
+    /// (before the shrinkage towards equal weights, which then spreads over the rest);
+    /// `f64::INFINITY` keeps every member.
+    pub trim: f64,
     /// Pseudo-count of the interval factor's shrinkage towards 1 (default 10 scores).
     pub prior_scores: f64,
     /// Whether backtests select each member's form again on every fold (`true`) or refit the
@@ -121,6 +125,7 @@ impl Ensemble {
             step: (season / 2).max(1),
             shrink: 0.5,
             power: 1.0,
+            trim: f64::INFINITY,
             prior_scores: 10.0,
             reselect: false,
             combination: Combination::WeightedMean,
@@ -255,8 +260,19 @@ fn combine(
     }
 }
 
-/// Inverse-error weights shrunk towards equal; members without an error get none.
-fn weights(errors: &[Option<f64>], shrink: f64, power: f64) -> Option<Vec<f64>> {
+/// Inverse-error weights shrunk towards equal; members without an error, or with more than
+/// `trim` times the best error, get none.
+fn weights(errors: &[Option<f64>], shrink: f64, power: f64, trim: f64) -> Option<Vec<f64>> {
+    let least = errors
+        .iter()
+        .flatten()
+        .filter(|e| e.is_finite())
+        .fold(f64::INFINITY, |a, b| a.min(*b));
+    let errors: Vec<Option<f64>> = errors
+        .iter()
+        .map(|e| e.filter(|e| e.is_finite() && (trim.is_infinite() || *e <= least * trim)))
+        .collect();
+    let errors = &errors[..];
     let usable: Vec<usize> = (0..errors.len())
         .filter(|&i| errors[i].is_some_and(|e| e.is_finite()))
         .collect();
@@ -400,7 +416,7 @@ impl Forecaster for Ensemble {
             .collect();
 
         let errors: Vec<Option<f64>> = report.iter().map(|r| r.backtest_mae).collect();
-        let w = match weights(&errors, self.shrink, self.power) {
+        let w = match weights(&errors, self.shrink, self.power, self.trim) {
             Some(w) => w,
             None => {
                 fallbacks.push(Fallback::new(
@@ -559,7 +575,7 @@ impl Predict for EnsembleFitted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::{AutoEts, Naive, SeasonalNaive};
+    use crate::models::{Ets, Naive, SeasonalNaive};
 
     fn seasonal(n: usize) -> Series {
         Series::new(
@@ -694,13 +710,13 @@ mod tests {
     #[test]
     fn backtests_refit_the_selected_form() {
         let s = seasonal(84);
-        let fitted = AutoEts::default().fit(&s).unwrap();
+        let fitted = Ets::default().fit(&s).unwrap();
         let form = fitted.selected();
         let again = fitted.refit(&s.prefix(70)).unwrap().unwrap();
         let fc = again.predict(3, &[0.8]).unwrap();
         assert!(fc.point.iter().all(|x| x.is_finite()));
         // The refitted model reports the same form through the ensemble's member list.
-        let e = Ensemble::new(vec![Box::new(AutoEts::default())], 6, 12)
+        let e = Ensemble::new(vec![Box::new(Ets::default())], 6, 12)
             .unwrap()
             .fit(&s)
             .unwrap();

@@ -8,7 +8,8 @@
 //! | [`MovingAverage`] | mean of the last `window` observations | empirical, per step |
 //! | [`Croston`] (classic, SBA) | smoothed size / smoothed interval | empirical, per step, ≥ 0 |
 //! | [`Tsb`] | smoothed probability × smoothed size | empirical, per step, ≥ 0 |
-//! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` | the library's (normal) |
+//! | [`Ets`] | our AutoETS (`ets`) | analytic, classes 1–3 |
+//! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` (`ets:anofox`) | the library's (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
 //!
@@ -275,9 +276,11 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`, `autoets` (our AutoETS, statsforecast's parameter region) and
-/// `autoets:admissible` (R's admissible region), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
-/// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
+/// `croston`, `sba`, `tsb`, `ets` (our AutoETS, statsforecast's parameter region) and
+/// `ets:admissible` (R's admissible region), and with feature `anofox` `ets:anofox` (the
+/// library's AutoETS, for comparison), `arima`, `theta`, `ensemble` (members
+/// [`ENSEMBLE_MEMBERS`]), `ensemble:a+b+…` (the named members) and either with settings,
+/// `ensemble~trim=1.5,shrink=0.3:a+b`; any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
@@ -292,24 +295,21 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "croston" => Box::new(Croston::new(CrostonVariant::Classic)),
         "sba" => Box::new(Croston::new(CrostonVariant::Sba)),
         "tsb" => Box::new(Tsb::default()),
-        "autoets" => Box::new(Ets::default()),
-        "autoets:admissible" => Box::new(Ets {
+        "ets" => Box::new(Ets::default()),
+        "ets:admissible" => Box::new(Ets {
             region: ParameterRegion::Admissible,
             ..Ets::default()
         }),
         #[cfg(feature = "anofox")]
-        "ets" => Box::new(AutoEts::default()),
+        "ets:anofox" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
         "arima" => Box::new(AutoArima::default()),
         #[cfg(feature = "anofox")]
         "theta" => Box::new(AutoTheta::default()),
-        #[cfg(feature = "anofox")]
-        "ensemble" => ensemble_of(ENSEMBLE_MEMBERS, season, horizon)?,
         other => {
             #[cfg(feature = "anofox")]
-            if let Some(list) = other.strip_prefix("ensemble:") {
-                let names: Vec<&str> = list.split('+').collect();
-                return ensemble_of(&names, season, horizon);
+            if let Some(spec) = other.strip_prefix("ensemble") {
+                return ensemble_named(spec, season, horizon);
             }
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
@@ -323,9 +323,37 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
     Some(model)
 }
 
+/// An ensemble from what follows `ensemble` in its name: optional settings
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`), then optionally `:a+b+…` members
+/// (default [`ENSEMBLE_MEMBERS`]).
+#[cfg(feature = "anofox")]
+fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
+    let (settings, members) = match spec.split_once(':') {
+        Some((settings, list)) => (settings, list.split('+').collect::<Vec<_>>()),
+        None => (spec, ENSEMBLE_MEMBERS.to_vec()),
+    };
+    let mut e = ensemble_of(&members, season, horizon)?;
+    if let Some(list) = settings.strip_prefix('~') {
+        for kv in list.split(',') {
+            let (key, value) = kv.split_once('=')?;
+            let v: f64 = value.parse().ok().filter(|v: &f64| *v >= 0.0)?;
+            match key {
+                "shrink" if v <= 1.0 => e.shrink = v,
+                "power" => e.power = v,
+                "trim" if v >= 1.0 => e.trim = v,
+                "folds" if v >= 1.0 && v.fract() == 0.0 => e.folds = v as usize,
+                _ => return None,
+            }
+        }
+    } else if !settings.is_empty() {
+        return None;
+    }
+    Some(Box::new(e))
+}
+
 /// An [`Ensemble`] of the named members (none of them an ensemble itself).
 #[cfg(feature = "anofox")]
-fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
+fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Ensemble> {
     let members = names
         .iter()
         .filter(|n| !n.starts_with("ensemble"))
@@ -334,5 +362,5 @@ fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Box<dyn 
     if members.len() != names.len() {
         return None;
     }
-    Some(Box::new(Ensemble::new(members, horizon, season).ok()?))
+    Ensemble::new(members, horizon, season).ok()
 }
