@@ -5,11 +5,18 @@ use proptest::prelude::*;
 use sentia_forecast::models::{MODEL_NAMES, by_name};
 use sentia_forecast::{DynForecaster, ForecastError, Series};
 
+/// Models from `augurs` (feature `augurs`), checked on the same bad input.
+#[cfg(feature = "augurs")]
+const AUGURS: &[&str] = &["mstl", "mstl:3+7"];
+#[cfg(not(feature = "augurs"))]
+const AUGURS: &[&str] = &[];
+
 fn all_models(season: usize, horizon: usize) -> Vec<Box<dyn DynForecaster>> {
     MODEL_NAMES
         .iter()
         .copied()
         .chain(["snaive+conformal", "ma+conformal", "tsb+conformal"])
+        .chain(AUGURS.iter().copied())
         .map(|n| by_name(n, season, horizon).unwrap())
         .collect()
 }

@@ -11,6 +11,7 @@
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` | the library's (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
+//! | [`Mstl`] (feature `augurs`) | MSTL decomposition + non-seasonal AutoETS, `augurs` | the ETS trend's (normal) |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
@@ -23,6 +24,8 @@ mod croston;
 mod ensemble;
 mod ets;
 mod moving_average;
+#[cfg(feature = "augurs")]
+mod mstl;
 mod naive;
 
 #[cfg(feature = "anofox")]
@@ -32,6 +35,8 @@ pub use croston::{Croston, CrostonVariant, Tsb};
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 pub use moving_average::MovingAverage;
+#[cfg(feature = "augurs")]
+pub use mstl::{Decomposition, Mstl, MstlFitted};
 pub use naive::{Drift, Naive, SeasonalNaive};
 
 use crate::checks::Fallback;
@@ -267,6 +272,10 @@ pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", 
 #[cfg(feature = "anofox")]
 pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
 
+/// The `augurs` models accepted by [`by_name`] (feature `augurs`).
+#[cfg(feature = "augurs")]
+pub const AUGURS_MODEL_NAMES: &[&str] = &["mstl"];
+
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
 pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
@@ -278,7 +287,8 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// `croston`, `sba`, `tsb`, `autoets` (our AutoETS, statsforecast's parameter region) and
 /// `autoets:admissible` (R's admissible region), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
-/// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
+/// [`Conformal`] calibrated for `horizon` steps. With feature `augurs`: `mstl` (the season
+/// length) and `mstl:P+Q+…` (the listed season lengths, e.g. `mstl:7+365`). Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
         let inner = by_name(inner, season, horizon)?;
@@ -305,11 +315,21 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "theta" => Box::new(AutoTheta::default()),
         #[cfg(feature = "anofox")]
         "ensemble" => ensemble_of(ENSEMBLE_MEMBERS, season, horizon)?,
+        #[cfg(feature = "augurs")]
+        "mstl" => Box::new(Mstl::default()),
         other => {
             #[cfg(feature = "anofox")]
             if let Some(list) = other.strip_prefix("ensemble:") {
                 let names: Vec<&str> = list.split('+').collect();
                 return ensemble_of(&names, season, horizon);
+            }
+            #[cfg(feature = "augurs")]
+            if let Some(list) = other.strip_prefix("mstl:") {
+                let periods = list
+                    .split('+')
+                    .map(|p| p.parse().ok().filter(|p| *p >= 2))
+                    .collect::<Option<Vec<usize>>>()?;
+                return Some(Box::new(Mstl::with_periods(periods)));
             }
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
