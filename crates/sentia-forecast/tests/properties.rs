@@ -6,7 +6,9 @@ use sentia_forecast::models::{MODEL_NAMES, by_name};
 use sentia_forecast::{DynForecaster, ForecastError, Series};
 
 /// Models from `augurs` (feature `augurs`), checked on the same bad input.
-#[cfg(feature = "augurs")]
+#[cfg(all(feature = "augurs", feature = "prophet"))]
+const AUGURS: &[&str] = &["mstl", "mstl:3+7", "prophet"];
+#[cfg(all(feature = "augurs", not(feature = "prophet")))]
 const AUGURS: &[&str] = &["mstl", "mstl:3+7"];
 #[cfg(not(feature = "augurs"))]
 const AUGURS: &[&str] = &[];

@@ -12,6 +12,7 @@
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
 //! | [`Mstl`] (feature `augurs`) | MSTL decomposition + non-seasonal AutoETS, `augurs` | the ETS trend's (normal) |
+//! | [`Prophet`] (feature `prophet`) | `augurs-prophet` fitted by [`ArgminLbfgs`] | seeded simulation, Prophet's method |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
@@ -27,6 +28,10 @@ mod moving_average;
 #[cfg(feature = "augurs")]
 mod mstl;
 mod naive;
+#[cfg(feature = "prophet")]
+mod prophet;
+#[cfg(feature = "prophet")]
+mod prophet_lbfgs;
 
 #[cfg(feature = "anofox")]
 pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
@@ -38,6 +43,10 @@ pub use moving_average::MovingAverage;
 #[cfg(feature = "augurs")]
 pub use mstl::{Decomposition, Mstl, MstlFitted};
 pub use naive::{Drift, Naive, SeasonalNaive};
+#[cfg(feature = "prophet")]
+pub use prophet::{Component as ProphetComponent, Prophet, ProphetComponents, ProphetFitted};
+#[cfg(feature = "prophet")]
+pub use prophet_lbfgs::{ArgminLbfgs, LbfgsSettings};
 
 use crate::checks::Fallback;
 use crate::conformal::Conformal;
@@ -276,6 +285,10 @@ pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
 #[cfg(feature = "augurs")]
 pub const AUGURS_MODEL_NAMES: &[&str] = &["mstl"];
 
+/// The Prophet-style model accepted by [`by_name`] (feature `prophet`).
+#[cfg(feature = "prophet")]
+pub const PROPHET_MODEL_NAMES: &[&str] = &["prophet"];
+
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
 pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
@@ -288,7 +301,8 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// `autoets:admissible` (R's admissible region), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. With feature `augurs`: `mstl` (the season
-/// length) and `mstl:P+Q+…` (the listed season lengths, e.g. `mstl:7+365`). Returns `None` for an unknown name.
+/// length) and `mstl:P+Q+…` (the listed season lengths, e.g. `mstl:7+365`); with feature
+/// `prophet`: `prophet`. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
         let inner = by_name(inner, season, horizon)?;
@@ -317,6 +331,8 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "ensemble" => ensemble_of(ENSEMBLE_MEMBERS, season, horizon)?,
         #[cfg(feature = "augurs")]
         "mstl" => Box::new(Mstl::default()),
+        #[cfg(feature = "prophet")]
+        "prophet" => Box::new(Prophet::default()),
         other => {
             #[cfg(feature = "anofox")]
             if let Some(list) = other.strip_prefix("ensemble:") {
