@@ -17,7 +17,9 @@
 //!   simulation runs seeded: 1000 paths, each with new changepoints in the forecast period
 //!   (Poisson count at the history's changepoint rate, Laplace sizes at the fitted mean
 //!   `|δ|`) plus the fitted observation noise; bounds are the paths' quantiles. Two fits of one
-//!   series give identical forecasts.
+//!   series find the same parameters (the optimizer orders Prophet's feature columns by their
+//!   contents, not by Prophet's hash maps), so forecasts agree to the last bits (Prophet sums
+//!   several components in its hash-map order).
 //! * **Fallbacks.** Fewer than three observed points, a constant series, or a failure or
 //!   panic inside Prophet run as [`Naive`](super::Naive), recorded.
 
@@ -520,6 +522,73 @@ mod tests {
             .predict(12, &[0.9])
             .unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn two_fits_agree_with_several_seasonalities_and_drivers() {
+        // Daily over two and a half years: weekly and yearly seasonalities, a holiday and a
+        // promotion, whose columns `augurs-prophet` orders by hash maps.
+        let n = 750;
+        let promo: Vec<f64> = (0..n + 30)
+            .map(|i| f64::from(u8::from(i % 11 < 2)))
+            .collect();
+        let holiday: Vec<f64> = (0..n + 30)
+            .map(|i| f64::from(u8::from(i % 91 == 5)))
+            .collect();
+        let v: Vec<f64> = (0..n)
+            .map(|i| {
+                let t = i as f64;
+                100.0
+                    + 0.02 * t
+                    + 10.0 * (t * std::f64::consts::TAU / 365.25).sin()
+                    + [0.0, 3.0, 5.0, 4.0, 8.0, 15.0, 12.0][i % 7]
+                    + 20.0 * promo[i]
+                    + 40.0 * holiday[i]
+                    + ((i * 31) % 7) as f64
+            })
+            .collect();
+        let s = Series::new(v)
+            .unwrap()
+            .with_season(7)
+            .unwrap()
+            .with_calendar(
+                NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
+                Frequency::Daily,
+            )
+            .with_regressor("promo", RegressorKind::Promotion, promo)
+            .unwrap()
+            .with_regressor(
+                "price",
+                RegressorKind::Other,
+                (0..n + 30).map(|i| (i % 5) as f64).collect(),
+            )
+            .unwrap()
+            .with_regressor("sale day", RegressorKind::Holiday, holiday)
+            .unwrap();
+        let fits: Vec<Forecast> = (0..2)
+            .map(|_| {
+                Prophet::default()
+                    .fit(&s)
+                    .unwrap()
+                    .predict(30, &[0.8])
+                    .unwrap()
+            })
+            .collect();
+        let c = Prophet::default()
+            .fit(&s)
+            .unwrap()
+            .components(30)
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = c.seasonal.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["weekly", "yearly"]);
+        let (a, b) = (&fits[0], &fits[1]);
+        let diff = (0..30)
+            .map(|k| (a.point[k] - b.point[k]).abs())
+            .fold(0.0, f64::max);
+        // The fits are identical; `augurs-prophet` then sums the components in its hash-map
+        // order, which can change the last bits of the point forecast.
+        assert!(diff <= 1e-12 * a.point[0].abs(), "{diff}");
     }
 
     #[test]

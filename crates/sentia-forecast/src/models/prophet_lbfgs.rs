@@ -461,6 +461,43 @@ impl ArgminLbfgs {
     }
 }
 
+/// Column indexes sorted by mode, prior scale and values: an order that does not depend on
+/// the order the columns came in.
+fn canonical_order(data: &Data, kk: usize) -> Vec<usize> {
+    let n = data.y.len();
+    let key = |c: usize| (data.s_a[c], data.s_m[c], *data.sigmas[c]);
+    let mut order: Vec<usize> = (0..kk).collect();
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (key(a), key(b));
+        ka.0.cmp(&kb.0)
+            .then(ka.1.cmp(&kb.1))
+            .then(ka.2.total_cmp(&kb.2))
+            .then_with(|| {
+                (0..n)
+                    .map(|i| data.X[i * kk + a].total_cmp(&data.X[i * kk + b]))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    });
+    order
+}
+
+/// `data` with its feature columns in `order`.
+fn permute_columns(data: &Data, order: &[usize]) -> Data {
+    let kk = order.len();
+    let mut x = Vec::with_capacity(data.X.len());
+    for row in data.X.chunks(kk.max(1)) {
+        x.extend(order.iter().map(|&c| row[c]));
+    }
+    Data {
+        X: x,
+        s_a: order.iter().map(|&c| data.s_a[c]).collect(),
+        s_m: order.iter().map(|&c| data.s_m[c]).collect(),
+        sigmas: order.iter().map(|&c| data.sigmas[c]).collect(),
+        ..data.clone()
+    }
+}
+
 impl Optimizer for ArgminLbfgs {
     fn optimize(
         &self,
@@ -482,19 +519,28 @@ impl Optimizer for ArgminLbfgs {
                 "initial parameters do not match the data",
             ));
         }
-        let posterior = Posterior::new(data, opts.jacobian.unwrap_or(false))?;
+        // `augurs-prophet` orders the feature columns by hash-map iteration, which differs
+        // between two models of the same series; fitting in an order fixed by the columns'
+        // contents makes every fit of the same data take the same path to the same optimum.
+        let order = canonical_order(data, kk);
+        let canonical = permute_columns(data, &order);
+        let posterior = Posterior::new(&canonical, opts.jacobian.unwrap_or(false))?;
         let mut x0 = vec![init.k, init.m];
         x0.extend(&init.delta);
-        x0.extend(&init.beta);
+        x0.extend(order.iter().map(|&c| init.beta[c]));
         x0.push(init.sigma_obs.ln());
         let (x, _) = self.minimise(&posterior, x0, opts)?;
         let trend = posterior.trend(&x);
         let sigma = x[2 + s + kk].exp().max(f64::MIN_POSITIVE);
+        let mut beta = vec![0.0; kk];
+        for (pos, &c) in order.iter().enumerate() {
+            beta[c] = x[2 + s + pos];
+        }
         Ok(OptimizedParams {
             k: x[0],
             m: x[1],
             delta: x[2..2 + s].to_vec(),
-            beta: x[2 + s..2 + s + kk].to_vec(),
+            beta,
             sigma_obs: PositiveFloat::try_from(sigma).map_err(opt_err)?,
             trend,
         })
@@ -607,6 +653,27 @@ mod tests {
             }
         }
         assert_eq!(opt.trend.len(), 40);
+    }
+
+    #[test]
+    fn column_order_does_not_change_the_fit() {
+        let d = data(false);
+        let swapped = permute_columns(&d, &[1, 0]);
+        let init = InitialParams {
+            k: 0.5,
+            m: 0.2,
+            delta: vec![0.0; 2],
+            beta: vec![0.0; 2],
+            sigma_obs: pf(1.0),
+        };
+        let o = ArgminLbfgs::default();
+        let a = o.optimize(&init, &d, &OptimizeOpts::default()).unwrap();
+        let b = o
+            .optimize(&init, &swapped, &OptimizeOpts::default())
+            .unwrap();
+        assert_eq!(a.beta, vec![b.beta[1], b.beta[0]]);
+        assert_eq!(a.delta, b.delta);
+        assert_eq!((a.k, a.m, *a.sigma_obs), (b.k, b.m, *b.sigma_obs));
     }
 
     #[test]
