@@ -461,6 +461,19 @@ mod tests {
     }
 
     #[test]
+    fn the_registry_parses_period_lists() {
+        use crate::models::by_name;
+        assert_eq!(by_name("mstl", 12, 6).unwrap().dyn_name(), "mstl");
+        assert_eq!(
+            by_name("mstl:7+365", 7, 6).unwrap().dyn_name(),
+            "mstl:7+365"
+        );
+        assert!(by_name("mstl:", 7, 6).is_none());
+        assert!(by_name("mstl:1+7", 7, 6).is_none());
+        assert!(by_name("mstl:7+x", 7, 6).is_none());
+    }
+
+    #[test]
     fn a_caught_panic_reads_as_text() {
         let payload = catch_unwind(|| panic!("odd input {}", 3)).unwrap_err();
         assert_eq!(panic_message(payload.as_ref()), "odd input 3");
