@@ -8,7 +8,9 @@
 //!   [`Predict::predict_in_place`]), as in `augurs-core`. [`DynForecaster`] is the object-safe
 //!   form for lists of models.
 //! * [`models`] — seasonal naive, naive, drift, moving average, Croston, SBA, TSB; with feature
-//!   `anofox` (default) AutoETS, AutoARIMA and AutoTheta from `anofox-forecast`; and
+//!   `anofox` (default) AutoETS, AutoARIMA and AutoTheta from `anofox-forecast`; with feature
+//!   `augurs` (default) MSTL + ETS, and with `prophet` (default) a Prophet-style model fitted by
+//!   our own L-BFGS; and
 //!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
 //!   rolling-origin residuals.
 //! * [`models::Ensemble`] (feature `anofox`): members weighted by backtest error, intervals

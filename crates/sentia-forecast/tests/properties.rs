@@ -5,11 +5,20 @@ use proptest::prelude::*;
 use sentia_forecast::models::{MODEL_NAMES, by_name};
 use sentia_forecast::{DynForecaster, ForecastError, Series};
 
+/// Models from `augurs` (feature `augurs`), checked on the same bad input.
+#[cfg(all(feature = "augurs", feature = "prophet"))]
+const AUGURS: &[&str] = &["mstl", "mstl:3+7", "prophet"];
+#[cfg(all(feature = "augurs", not(feature = "prophet")))]
+const AUGURS: &[&str] = &["mstl", "mstl:3+7"];
+#[cfg(not(feature = "augurs"))]
+const AUGURS: &[&str] = &[];
+
 fn all_models(season: usize, horizon: usize) -> Vec<Box<dyn DynForecaster>> {
     MODEL_NAMES
         .iter()
         .copied()
         .chain(["snaive+conformal", "ma+conformal", "tsb+conformal"])
+        .chain(AUGURS.iter().copied())
         .map(|n| by_name(n, season, horizon).unwrap())
         .collect()
 }

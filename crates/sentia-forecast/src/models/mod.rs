@@ -12,6 +12,8 @@
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` (`ets:anofox`) | the library's (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
+//! | [`Mstl`] (feature `augurs`) | MSTL decomposition + non-seasonal AutoETS, `augurs` | the ETS trend's (normal) |
+//! | [`Prophet`] (feature `prophet`) | `augurs-prophet` fitted by [`ArgminLbfgs`] | seeded simulation, Prophet's method |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
@@ -24,7 +26,13 @@ mod croston;
 mod ensemble;
 mod ets;
 mod moving_average;
+#[cfg(feature = "augurs")]
+mod mstl;
 mod naive;
+#[cfg(feature = "prophet")]
+mod prophet;
+#[cfg(feature = "prophet")]
+mod prophet_lbfgs;
 
 #[cfg(feature = "anofox")]
 pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
@@ -33,7 +41,13 @@ pub use croston::{Croston, CrostonVariant, Tsb};
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 pub use moving_average::MovingAverage;
+#[cfg(feature = "augurs")]
+pub use mstl::{Decomposition, Mstl, MstlFitted};
 pub use naive::{Drift, Naive, SeasonalNaive};
+#[cfg(feature = "prophet")]
+pub use prophet::{Component as ProphetComponent, Prophet, ProphetComponents, ProphetFitted};
+#[cfg(feature = "prophet")]
+pub use prophet_lbfgs::{ArgminLbfgs, LbfgsSettings};
 
 use crate::checks::Fallback;
 use crate::conformal::Conformal;
@@ -268,6 +282,14 @@ pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", 
 #[cfg(feature = "anofox")]
 pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
 
+/// The `augurs` models accepted by [`by_name`] (feature `augurs`).
+#[cfg(feature = "augurs")]
+pub const AUGURS_MODEL_NAMES: &[&str] = &["mstl"];
+
+/// The Prophet-style model accepted by [`by_name`] (feature `prophet`).
+#[cfg(feature = "prophet")]
+pub const PROPHET_MODEL_NAMES: &[&str] = &["prophet"];
+
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
 pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
@@ -281,7 +303,9 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// library's AutoETS, for comparison), `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]), `ensemble:a+b+…` (the named members) and either with settings,
 /// `ensemble~trim=1.5,shrink=0.3:a+b`; any of them with the suffix `+conformal` is wrapped in
-/// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
+/// [`Conformal`] calibrated for `horizon` steps. With feature `augurs`: `mstl` (the season
+/// length) and `mstl:P+Q+…` (the listed season lengths, e.g. `mstl:7+365`); with feature
+/// `prophet`: `prophet`. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
         let inner = by_name(inner, season, horizon)?;
@@ -306,10 +330,22 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "arima" => Box::new(AutoArima::default()),
         #[cfg(feature = "anofox")]
         "theta" => Box::new(AutoTheta::default()),
+        #[cfg(feature = "augurs")]
+        "mstl" => Box::new(Mstl::default()),
+        #[cfg(feature = "prophet")]
+        "prophet" => Box::new(Prophet::default()),
         other => {
             #[cfg(feature = "anofox")]
             if let Some(spec) = other.strip_prefix("ensemble") {
                 return ensemble_named(spec, season, horizon);
+            }
+            #[cfg(feature = "augurs")]
+            if let Some(list) = other.strip_prefix("mstl:") {
+                let periods = list
+                    .split('+')
+                    .map(|p| p.parse().ok().filter(|p| *p >= 2))
+                    .collect::<Option<Vec<usize>>>()?;
+                return Some(Box::new(Mstl::with_periods(periods)));
             }
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
