@@ -10,7 +10,8 @@
 //! * [`models`] — seasonal naive, naive, drift, moving average, Croston, SBA, TSB; with feature
 //!   `anofox` (default) AutoETS, AutoARIMA and AutoTheta from `anofox-forecast`; and
 //!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
-//!   rolling-origin residuals.
+//!   rolling-origin residuals; with feature `forest` (default) a random forest on lag,
+//!   calendar and regressor features ([`models::RandomForest`], `rf`).
 //! * [`models::Ensemble`] (feature `anofox`): members weighted by backtest error, intervals
 //!   calibrated on the same backtest, with a report of weights and errors.
 //! * [`hierarchy`]: coherent forecasts over SKU × channel × region and their totals

@@ -5,10 +5,19 @@ use proptest::prelude::*;
 use sentia_forecast::models::{MODEL_NAMES, by_name};
 use sentia_forecast::{DynForecaster, ForecastError, Series};
 
+/// The machine-learning models, when their features are on.
+fn ml_models() -> &'static [&'static str] {
+    #[cfg(feature = "forest")]
+    return sentia_forecast::models::ML_MODEL_NAMES;
+    #[cfg(not(feature = "forest"))]
+    return &[];
+}
+
 fn all_models(season: usize, horizon: usize) -> Vec<Box<dyn DynForecaster>> {
     MODEL_NAMES
         .iter()
         .copied()
+        .chain(ml_models().iter().copied())
         .chain(["snaive+conformal", "ma+conformal", "tsb+conformal"])
         .map(|n| by_name(n, season, horizon).unwrap())
         .collect()

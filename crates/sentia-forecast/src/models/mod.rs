@@ -11,6 +11,7 @@
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` | the library's (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
+//! | [`RandomForest`] (feature `forest`) | `smartcore` forest on lag, calendar and regressor features, recursive | empirical from rolling refits, per step |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
@@ -22,6 +23,8 @@ mod croston;
 #[cfg(feature = "anofox")]
 mod ensemble;
 mod ets;
+#[cfg(feature = "forest")]
+mod forest;
 mod moving_average;
 mod naive;
 
@@ -31,6 +34,8 @@ pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
+#[cfg(feature = "forest")]
+pub use forest::{ForestFitted, RandomForest};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
 
@@ -267,6 +272,10 @@ pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", 
 #[cfg(feature = "anofox")]
 pub const LIBRARY_MODEL_NAMES: &[&str] = &["ets", "arima", "theta"];
 
+/// The machine-learning models accepted by [`by_name`] (feature `forest`: `rf`).
+#[cfg(feature = "forest")]
+pub const ML_MODEL_NAMES: &[&str] = &["rf"];
+
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
 pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
@@ -276,7 +285,7 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
 /// `croston`, `sba`, `tsb`, `autoets` (our AutoETS, statsforecast's parameter region) and
-/// `autoets:admissible` (R's admissible region), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
+/// `autoets:admissible` (R's admissible region), with feature `forest` `rf` ([`RandomForest`]), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -297,6 +306,8 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
             region: ParameterRegion::Admissible,
             ..Ets::default()
         }),
+        #[cfg(feature = "forest")]
+        "rf" => Box::new(RandomForest::default()),
         #[cfg(feature = "anofox")]
         "ets" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
