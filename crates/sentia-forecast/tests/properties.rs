@@ -158,3 +158,26 @@ proptest! {
         }
     }
 }
+
+#[cfg(feature = "lstm")]
+proptest! {
+    // Each fit trains a network three times (the model and two interval origins): few cases.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lstm_never_panics_nests_its_intervals_and_is_deterministic(
+        values in prop_oneof![
+            finite_values(),
+            prop::collection::vec(50.0..150.0f64, 20..60),
+        ],
+        season in 1usize..13,
+        h in 1usize..19,
+    ) {
+        let series = Series::new(values).unwrap().with_season(season).unwrap();
+        let model = by_name("lstm", season, h).unwrap();
+        check(model.as_ref(), &series, h)?;
+        let a = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+        let b = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+        prop_assert_eq!(a, b);
+    }
+}

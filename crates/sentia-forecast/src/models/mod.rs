@@ -11,6 +11,7 @@
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` | the library's (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
+//! | [`Lstm`] (feature `lstm`) | `candle` LSTM on level-scaled windows, one-step head, recursive | empirical from rolling refits, per step |
 //! | [`RandomForest`] (feature `forest`) | `smartcore` forest on lag, calendar and regressor features, recursive | empirical from rolling refits, per step |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
@@ -25,6 +26,8 @@ mod ensemble;
 mod ets;
 #[cfg(feature = "forest")]
 mod forest;
+#[cfg(feature = "lstm")]
+mod lstm;
 mod moving_average;
 mod naive;
 
@@ -36,6 +39,8 @@ pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 #[cfg(feature = "forest")]
 pub use forest::{ForestFitted, RandomForest};
+#[cfg(feature = "lstm")]
+pub use lstm::{Lstm, LstmFitted};
 pub use moving_average::MovingAverage;
 pub use naive::{Drift, Naive, SeasonalNaive};
 
@@ -285,7 +290,7 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
 /// `croston`, `sba`, `tsb`, `autoets` (our AutoETS, statsforecast's parameter region) and
-/// `autoets:admissible` (R's admissible region), with feature `forest` `rf` ([`RandomForest`]), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
+/// `autoets:admissible` (R's admissible region), with feature `forest` `rf` ([`RandomForest`]), with feature `lstm` `lstm` ([`Lstm`]), and with feature `anofox` `ets`, `arima`, `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]) and `ensemble:a+b+…` (the named members); any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -308,6 +313,8 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         }),
         #[cfg(feature = "forest")]
         "rf" => Box::new(RandomForest::default()),
+        #[cfg(feature = "lstm")]
+        "lstm" => Box::new(Lstm::default()),
         #[cfg(feature = "anofox")]
         "ets" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
