@@ -12,7 +12,9 @@
 //!   `augurs` (default) MSTL + ETS, and with `prophet` (default) a Prophet-style model fitted by
 //!   our own L-BFGS; and
 //!   [`Conformal`], which wraps any model and calibrates its intervals per horizon step from
-//!   rolling-origin residuals.
+//!   rolling-origin residuals; with feature `forest` (default) a random forest on lag,
+//!   calendar and regressor features ([`models::RandomForest`], `rf`); with feature `lstm`
+//!   a small LSTM on `candle` ([`models::Lstm`], `lstm`).
 //! * [`models::Ensemble`] (feature `anofox`): members weighted by backtest error, intervals
 //!   calibrated on the same backtest, with a report of weights and errors.
 //! * [`hierarchy`]: coherent forecasts over SKU × channel × region and their totals

@@ -12,11 +12,19 @@ const AUGURS: &[&str] = &["mstl", "mstl:3+7", "prophet"];
 const AUGURS: &[&str] = &["mstl", "mstl:3+7"];
 #[cfg(not(feature = "augurs"))]
 const AUGURS: &[&str] = &[];
+/// The machine-learning models, when their features are on.
+fn ml_models() -> &'static [&'static str] {
+    #[cfg(feature = "forest")]
+    return sentia_forecast::models::ML_MODEL_NAMES;
+    #[cfg(not(feature = "forest"))]
+    return &[];
+}
 
 fn all_models(season: usize, horizon: usize) -> Vec<Box<dyn DynForecaster>> {
     MODEL_NAMES
         .iter()
         .copied()
+        .chain(ml_models().iter().copied())
         .chain(["snaive+conformal", "ma+conformal", "tsb+conformal"])
         .chain(AUGURS.iter().copied())
         .map(|n| by_name(n, season, horizon).unwrap())
@@ -156,5 +164,28 @@ proptest! {
             let b = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
             prop_assert_eq!(a, b, "{} is not deterministic", name);
         }
+    }
+}
+
+#[cfg(feature = "lstm")]
+proptest! {
+    // Each fit trains a network three times (the model and two interval origins): few cases.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lstm_never_panics_nests_its_intervals_and_is_deterministic(
+        values in prop_oneof![
+            finite_values(),
+            prop::collection::vec(50.0..150.0f64, 20..60),
+        ],
+        season in 1usize..13,
+        h in 1usize..19,
+    ) {
+        let series = Series::new(values).unwrap().with_season(season).unwrap();
+        let model = by_name("lstm", season, h).unwrap();
+        check(model.as_ref(), &series, h)?;
+        let a = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+        let b = model.fit_dyn(&series).and_then(|f| f.predict(h, &[0.9]));
+        prop_assert_eq!(a, b);
     }
 }

@@ -14,6 +14,8 @@
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
 //! | [`Mstl`] (feature `augurs`) | MSTL decomposition + non-seasonal AutoETS, `augurs` | the ETS trend's (normal) |
 //! | [`Prophet`] (feature `prophet`) | `augurs-prophet` fitted by [`ArgminLbfgs`] | seeded simulation, Prophet's method |
+//! | [`Lstm`] (feature `lstm`) | `candle` LSTM on level-scaled windows, one-step head, recursive | empirical from rolling refits, per step |
+//! | [`RandomForest`] (feature `forest`) | `smartcore` forest on lag, calendar and regressor features, recursive | empirical from rolling refits, per step |
 //!
 //! σ is the residual standard deviation with fpp3's degrees of freedom (residuals that exist,
 //! minus estimated parameters). Empirical intervals take quantiles of the in-sample errors of
@@ -25,6 +27,10 @@ mod croston;
 #[cfg(feature = "anofox")]
 mod ensemble;
 mod ets;
+#[cfg(feature = "forest")]
+mod forest;
+#[cfg(feature = "lstm")]
+mod lstm;
 mod moving_average;
 #[cfg(feature = "augurs")]
 mod mstl;
@@ -40,6 +46,10 @@ pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
+#[cfg(feature = "forest")]
+pub use forest::{ForestFitted, RandomForest};
+#[cfg(feature = "lstm")]
+pub use lstm::{Lstm, LstmFitted};
 pub use moving_average::MovingAverage;
 #[cfg(feature = "augurs")]
 pub use mstl::{Decomposition, Mstl, MstlFitted};
@@ -289,6 +299,9 @@ pub const AUGURS_MODEL_NAMES: &[&str] = &["mstl"];
 /// The Prophet-style model accepted by [`by_name`] (feature `prophet`).
 #[cfg(feature = "prophet")]
 pub const PROPHET_MODEL_NAMES: &[&str] = &["prophet"];
+/// The machine-learning models accepted by [`by_name`] (feature `forest`: `rf`).
+#[cfg(feature = "forest")]
+pub const ML_MODEL_NAMES: &[&str] = &["rf"];
 
 /// Members of the default `ensemble` (feature `anofox`).
 #[cfg(feature = "anofox")]
@@ -305,7 +318,8 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 /// `ensemble~trim=1.5,shrink=0.3:a+b`; any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. With feature `augurs`: `mstl` (the season
 /// length) and `mstl:P+Q+…` (the listed season lengths, e.g. `mstl:7+365`); with feature
-/// `prophet`: `prophet`. Returns `None` for an unknown name.
+/// `prophet`: `prophet`; with feature `forest`: `rf` ([`RandomForest`]); with feature `lstm`:
+/// `lstm` ([`Lstm`]). Returns `None` for an unknown name.
 pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
     if let Some(inner) = name.strip_suffix("+conformal") {
         let inner = by_name(inner, season, horizon)?;
@@ -324,6 +338,10 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
             region: ParameterRegion::Admissible,
             ..Ets::default()
         }),
+        #[cfg(feature = "forest")]
+        "rf" => Box::new(RandomForest::default()),
+        #[cfg(feature = "lstm")]
+        "lstm" => Box::new(Lstm::default()),
         #[cfg(feature = "anofox")]
         "ets:anofox" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
