@@ -11,6 +11,8 @@ case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 echo "== rust: fmt and clippy"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The forecasting crate's optional models (the LSTM on candle) are linted and tested too.
+cargo clippy -p sentia-forecast --all-targets --all-features --locked -- -D warnings
 
 echo "== web: API types, typecheck, lint, unit tests, build"
 npm run check:api --prefix web --silent
@@ -21,6 +23,7 @@ npm run build --prefix web --silent
 
 echo "== rust: tests (backends: sqlite${SENTIA_TEST_DATABASE_URL:+ and postgres})"
 cargo test --workspace --locked
+cargo test -p sentia-forecast --all-features --locked -- lstm
 
 echo "== end to end (Chromium)"
 cargo build --locked --bin sentia
