@@ -303,8 +303,11 @@ pub const PROPHET_MODEL_NAMES: &[&str] = &["prophet"];
 #[cfg(feature = "forest")]
 pub const ML_MODEL_NAMES: &[&str] = &["rf"];
 
-/// Members of the default `ensemble` (feature `anofox`).
-#[cfg(feature = "anofox")]
+/// Members of the default `ensemble` (feature `anofox`; MSTL with feature `augurs`).
+#[cfg(all(feature = "anofox", feature = "augurs"))]
+pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive", "mstl"];
+/// Members of the default `ensemble` (feature `anofox`; MSTL with feature `augurs`).
+#[cfg(all(feature = "anofox", not(feature = "augurs")))]
 pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 
 /// A model by name, for CLIs and configuration.
@@ -378,7 +381,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
 }
 
 /// An ensemble from what follows `ensemble` in its name: optional settings
-/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`), then optionally `:a+b+…` members
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`), then optionally `:a+b+…` members
 /// (default [`ENSEMBLE_MEMBERS`]).
 #[cfg(feature = "anofox")]
 fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -396,6 +399,7 @@ fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn D
                 "power" => e.power = v,
                 "trim" if v >= 1.0 => e.trim = v,
                 "folds" if v >= 1.0 && v.fract() == 0.0 => e.folds = v as usize,
+                "prior" => e.prior_scores = v,
                 _ => return None,
             }
         }
