@@ -31,7 +31,9 @@ pub const MIN_CALIBRATION: usize = 5;
 /// intermittent and the Croston family joins the candidates (Syntetos–Boylan cut-off).
 pub const INTERMITTENT_ADI: f64 = 1.32;
 /// Models tried on every series.
-pub const MODELS: &[&str] = &["snaive", "naive", "drift", "ma", "ets", "arima", "theta"];
+pub const MODELS: &[&str] = &[
+    "snaive", "naive", "drift", "ma", "ets", "arima", "theta", "mstl",
+];
 /// Models added on intermittent series.
 pub const INTERMITTENT_MODELS: &[&str] = &["croston", "sba", "tsb"];
 

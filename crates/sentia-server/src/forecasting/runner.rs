@@ -20,7 +20,7 @@ use crate::clock::Clock;
 pub const ENGINE_VERSION: &str = concat!(
     "sentia-forecast ",
     env!("CARGO_PKG_VERSION"),
-    " (anofox-forecast 0.19.0)"
+    " (anofox-forecast 0.19.0, augurs 0.10.3)"
 );
 
 /// Model name of the combined forecast.
