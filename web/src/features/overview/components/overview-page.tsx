@@ -84,9 +84,13 @@ export function OverviewPage() {
   // An empty selection has no series at all: show the empty state, not a skeleton.
   const points = series.data ? (series.data.series[0]?.points ?? []) : undefined;
   // With group_by=none the API returns one group keyed "all": show it under the SKU's code.
+  // Only that group: while the SKU's figures load, the previous level's groups are still shown
+  // (placeholder data) and keep their own keys.
   const groups: SummaryGroup[] | undefined =
     level === 3 && state.drill.sku
-      ? breakdown.data?.groups.map((group) => ({ ...group, key: state.drill.sku ?? group.key }))
+      ? breakdown.data?.groups.map((group) =>
+          group.key === 'all' ? { ...group, key: state.drill.sku ?? group.key } : group,
+        )
       : breakdown.data?.groups;
   const title = breakdownTitle(state.drill);
 
