@@ -42,17 +42,15 @@ use smartcore::ensemble::random_forest_regressor::{
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
-use super::{MIN_EMPIRICAL, SimpleFitted, naive_instead};
+use super::{RelativeSpread as Spread, SimpleFitted, naive_instead};
 use crate::checks::{Fallback, observed_values};
 use crate::error::ForecastError;
-use crate::stats::{check_levels, quantile_sorted, sort_finite, z_for_level};
+use crate::stats::{check_levels, sort_finite};
 use crate::traits::{Forecaster, Predict};
 use crate::types::{Calendar, Forecast, Frequency, Regressor, Series};
 
 type Forest = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
-/// Weight, in errors, of the `σ₁·h^¼` prior in the per-step interval spread.
-const PRIOR_ERRORS: f64 = 4.0;
 /// Training rows needed beyond the warm-up of lags.
 const MIN_ROWS: usize = 10;
 
@@ -356,32 +354,6 @@ fn fit_model(cfg: &RandomForest, series: &Series) -> Result<Model, String> {
         non_negative: observed.iter().all(|v| *v >= 0.0),
         seed: cfg.seed,
     })
-}
-
-/// Interval spread in units of the level at the forecast origin.
-#[derive(Debug, Clone, PartialEq)]
-struct Spread {
-    /// Sorted errors per step (index 0 = one step ahead).
-    errors: Vec<Vec<f64>>,
-    sigma1: f64,
-}
-
-impl Spread {
-    /// Lower and upper offsets for step `h` (1-based) at `level`.
-    fn offsets(&self, h: usize, level: f64) -> (f64, f64) {
-        let e: &[f64] = self.errors.get(h - 1).map_or(&[], Vec::as_slice);
-        if e.len() >= MIN_EMPIRICAL {
-            return (
-                quantile_sorted(e, (1.0 - level) / 2.0),
-                quantile_sorted(e, (1.0 + level) / 2.0),
-            );
-        }
-        let sum_sq: f64 = e.iter().map(|x| x * x).sum();
-        let prior = self.sigma1 * self.sigma1 * (h as f64).sqrt();
-        let sd = ((sum_sq + PRIOR_ERRORS * prior) / (e.len() as f64 + PRIOR_ERRORS)).sqrt();
-        let w = z_for_level(level) * sd;
-        (-w, w)
-    }
 }
 
 enum Engine {

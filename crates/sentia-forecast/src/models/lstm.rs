@@ -27,15 +27,13 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::rnn::{LSTM, LSTMConfig, RNN};
 use candle_nn::{AdamW, Linear, Module, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 
-use super::{MIN_EMPIRICAL, SimpleFitted, naive_instead};
+use super::{RelativeSpread as Spread, SimpleFitted, naive_instead};
 use crate::checks::{Fallback, observed_values};
 use crate::error::ForecastError;
-use crate::stats::{check_levels, quantile_sorted, sort_finite, z_for_level};
+use crate::stats::{check_levels, sort_finite};
 use crate::traits::{Forecaster, Predict};
 use crate::types::{Forecast, Regressor, Series};
 
-/// Weight, in errors, of the `σ₁·h^¼` prior in the per-step interval spread.
-const PRIOR_ERRORS: f64 = 4.0;
 /// Training targets needed after the input window.
 const MIN_ROWS: usize = 12;
 
@@ -333,30 +331,6 @@ fn train(
         return Err(candle_core::Error::Msg("training diverged".into()));
     }
     Ok(model)
-}
-
-/// Interval spread in units of the level at the forecast origin.
-#[derive(Debug, Clone, PartialEq)]
-struct Spread {
-    errors: Vec<Vec<f64>>,
-    sigma1: f64,
-}
-
-impl Spread {
-    fn offsets(&self, h: usize, level: f64) -> (f64, f64) {
-        let e: &[f64] = self.errors.get(h - 1).map_or(&[], Vec::as_slice);
-        if e.len() >= MIN_EMPIRICAL {
-            return (
-                quantile_sorted(e, (1.0 - level) / 2.0),
-                quantile_sorted(e, (1.0 + level) / 2.0),
-            );
-        }
-        let sum_sq: f64 = e.iter().map(|x| x * x).sum();
-        let prior = self.sigma1 * self.sigma1 * (h as f64).sqrt();
-        let sd = ((sum_sq + PRIOR_ERRORS * prior) / (e.len() as f64 + PRIOR_ERRORS)).sqrt();
-        let w = z_for_level(level) * sd;
-        (-w, w)
-    }
 }
 
 enum Engine {

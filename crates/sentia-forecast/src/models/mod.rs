@@ -236,6 +236,40 @@ impl Predict for SimpleFitted {
     }
 }
 
+/// Weight, in errors, of the `σ₁·h^¼` prior in [`RelativeSpread`]'s normal intervals.
+#[cfg(any(feature = "forest", feature = "lstm"))]
+const PRIOR_ERRORS: f64 = 4.0;
+
+/// Interval spread of the recursive machine-learning models, in units of the level at the
+/// forecast origin: per step, empirical quantiles of rolling-refit errors when there are
+/// enough, else a normal interval whose variance blends those errors with σ₁²·√h.
+#[cfg(any(feature = "forest", feature = "lstm"))]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RelativeSpread {
+    /// Sorted errors per step (index 0 = one step ahead).
+    pub(crate) errors: Vec<Vec<f64>>,
+    pub(crate) sigma1: f64,
+}
+
+#[cfg(any(feature = "forest", feature = "lstm"))]
+impl RelativeSpread {
+    /// Lower and upper offsets for step `h` (1-based) at `level`.
+    pub(crate) fn offsets(&self, h: usize, level: f64) -> (f64, f64) {
+        let e: &[f64] = self.errors.get(h - 1).map_or(&[], Vec::as_slice);
+        if e.len() >= MIN_EMPIRICAL {
+            return (
+                quantile_sorted(e, (1.0 - level) / 2.0),
+                quantile_sorted(e, (1.0 + level) / 2.0),
+            );
+        }
+        let sum_sq: f64 = e.iter().map(|x| x * x).sum();
+        let prior = self.sigma1 * self.sigma1 * (h as f64).sqrt();
+        let sd = ((sum_sq + PRIOR_ERRORS * prior) / (e.len() as f64 + PRIOR_ERRORS)).sqrt();
+        let w = z_for_level(level) * sd;
+        (-w, w)
+    }
+}
+
 /// The spread of a flat forecast from its one-step in-sample errors (`origin[t]` forecasts
 /// `obs[t + 1]`), or zero-width intervals, recorded, when there is no error to learn from.
 fn empirical_spread(
