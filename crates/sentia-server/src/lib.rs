@@ -35,7 +35,7 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sentia API", description = "Manufacturing intelligence for Sentia Spirits: sales, stock, production and cash."),
-    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"))
+    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -57,7 +57,11 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc.to_pretty_json().expect("OpenAPI serialises"));
     let request_id = HeaderName::from_static("x-request-id");
     let hsts = security::hsts(state.config.secure_cookies);
-    api.route(
+    api.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::authorize,
+    ))
+    .route(
         "/api/openapi.json",
         get(move || {
             let doc = doc.clone();

@@ -44,11 +44,22 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Forecasting tools.
     Forecast {
         #[command(subcommand)]
         command: ForecastCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain of the audit trail; exit 1 naming the first broken row.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +222,22 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("writing {}", out.display()))?;
             }
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            let v = sentia_store::audit::verify(&db).await?;
+            match v.first_broken {
+                None => {
+                    println!("Audit trail verified: all {} rows are intact.", v.rows);
+                    Ok(())
+                }
+                Some(broken) => {
+                    eprintln!("Audit trail BROKEN: {broken}.");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Openapi => {
             println!("{}", sentia_server::openapi_json());

@@ -5,6 +5,7 @@
 //! domain values or a narrow [`StoreError`].
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod audit;
 pub mod bulk;
 pub mod demo;

@@ -127,10 +127,10 @@ pub struct NewSession<'a> {
     pub user_agent: Option<String>,
 }
 
-/// Stores a session.
+/// Stores a session; returns its row id.
 #[tracing::instrument(skip_all)]
-pub async fn create_session<C: ConnectionTrait>(conn: &C, s: NewSession<'_>) -> StoreResult<()> {
-    session::ActiveModel {
+pub async fn create_session<C: ConnectionTrait>(conn: &C, s: NewSession<'_>) -> StoreResult<i64> {
+    let saved = session::ActiveModel {
         user_id: Set(s.user_id),
         token_hash: Set(s.token_hash.to_owned()),
         created_at: Set(crate::db_time(s.now)),
@@ -142,7 +142,7 @@ pub async fn create_session<C: ConnectionTrait>(conn: &C, s: NewSession<'_>) -> 
     }
     .insert(conn)
     .await?;
-    Ok(())
+    Ok(saved.id)
 }
 
 /// The active user of an unexpired session, by token hash, with the permissions of their
@@ -202,6 +202,7 @@ pub async fn session_principal<C: ConnectionTrait>(
         password_hash: first.try_get("", "password_hash")?,
         active: first.try_get("", "active")?,
         created_at: now,
+        erased_at: None,
     })?;
     let mut permissions = rows
         .iter()
@@ -389,4 +390,235 @@ pub async fn purge_expired_sessions<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(r.rows_affected)
+}
+
+/// A user as the admin portal lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    /// The user.
+    pub user: User,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// When their personal data was erased, if it was.
+    pub erased_at: Option<DateTime<Utc>>,
+    /// Live sessions.
+    pub sessions: i64,
+    /// Last request on any of their sessions.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// Every user, by e-mail, with session counts.
+#[tracing::instrument(skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<UserSummary>> {
+    use sea_orm::QueryOrder;
+    let users = user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(conn)
+        .await?;
+    let live = session::Entity::find()
+        .filter(session::Column::ExpiresAt.gt(crate::db_time(now)))
+        .all(conn)
+        .await?;
+    users
+        .into_iter()
+        .map(|u| {
+            let mine = live.iter().filter(|s| s.user_id == u.id);
+            let sessions = mine.clone().count() as i64;
+            let last_seen_at = mine.map(|s| s.last_seen_at).max();
+            let (created_at, erased_at) = (u.created_at, u.erased_at);
+            Ok(UserSummary {
+                user: User::try_from(u)?,
+                created_at,
+                erased_at,
+                sessions,
+                last_seen_at,
+            })
+        })
+        .collect()
+}
+
+/// A user by id.
+pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<User> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+        .and_then(User::try_from)
+}
+
+/// Creates a user; an e-mail already in use is a conflict.
+#[tracing::instrument(skip_all)]
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<User> {
+    let email = email.trim().to_lowercase();
+    if find_by_email(conn, &email).await?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "a user with e-mail {email} exists"
+        )));
+    }
+    let am = user::ActiveModel {
+        email: Set(email),
+        name: Set(name.trim().to_owned()),
+        role_code: Set(role.code().to_owned()),
+        password_hash: Set(password_hash.map(str::to_owned)),
+        active: Set(true),
+        created_at: Set(crate::db_time(now)),
+        ..Default::default()
+    };
+    User::try_from(am.insert(conn).await?)
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// New display name.
+    pub name: Option<String>,
+    /// New role.
+    pub role: Option<Role>,
+    /// Activate or deactivate.
+    pub active: Option<bool>,
+}
+
+/// Applies an update; returns the user before and after. Deactivating a user or changing
+/// their role ends their sessions, so the change holds from the next request.
+#[tracing::instrument(skip_all)]
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    change: &UserUpdate,
+) -> StoreResult<(User, User)> {
+    let model = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if model.erased_at.is_some() {
+        return Err(StoreError::Conflict("the user was erased".into()));
+    }
+    let before = User::try_from(model.clone())?;
+    let mut am: user::ActiveModel = model.into();
+    if let Some(n) = &change.name {
+        am.name = Set(n.trim().to_owned());
+    }
+    if let Some(r) = change.role {
+        am.role_code = Set(r.code().to_owned());
+    }
+    if let Some(a) = change.active {
+        am.active = Set(a);
+    }
+    let after = User::try_from(am.update(conn).await?)?;
+    if before.role != after.role || (before.active && !after.active) {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(conn)
+            .await?;
+    }
+    Ok((before, after))
+}
+
+/// Erases a user's personal data: e-mail and name are replaced, the password removed, the
+/// account deactivated, their sessions and sign-in failures deleted, and the personal
+/// context of their audit rows removed. The audit rows themselves (and so the chain) stay.
+#[tracing::instrument(skip_all)]
+pub async fn erase<C: ConnectionTrait>(conn: &C, id: i64, now: DateTime<Utc>) -> StoreResult<User> {
+    let model = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let email = model.email.clone();
+    crate::audit::erase_context_of(conn, id, &email).await?;
+    clear_login_failures(conn, &email).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .exec(conn)
+        .await?;
+    let mut am: user::ActiveModel = model.into();
+    am.email = Set(format!("erased-{id}@erased.invalid"));
+    am.name = Set("Erased user".into());
+    am.password_hash = Set(None);
+    am.active = Set(false);
+    am.erased_at = Set(Some(crate::db_time(now)));
+    User::try_from(am.update(conn).await?)
+}
+
+/// A live session as listed to its owner or an admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Row id.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Owner's e-mail.
+    pub user_email: String,
+    /// Start.
+    pub created_at: DateTime<Utc>,
+    /// Last request (to about a minute).
+    pub last_seen_at: DateTime<Utc>,
+    /// Hard end.
+    pub expires_at: DateTime<Utc>,
+    /// Client address at sign-in.
+    pub ip: Option<String>,
+    /// Client user agent at sign-in.
+    pub user_agent: Option<String>,
+}
+
+/// Unexpired sessions, newest first; of one user, or of everyone.
+#[tracing::instrument(skip_all)]
+pub async fn list_sessions<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<SessionInfo>> {
+    use sea_orm::QueryOrder;
+    let mut q = session::Entity::find()
+        .filter(session::Column::ExpiresAt.gt(crate::db_time(now)))
+        .order_by_desc(session::Column::Id);
+    if let Some(u) = user_id {
+        q = q.filter(session::Column::UserId.eq(u));
+    }
+    let sessions = q.all(conn).await?;
+    let emails: std::collections::HashMap<i64, String> = user::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionInfo {
+            id: s.id,
+            user_id: s.user_id,
+            user_email: emails.get(&s.user_id).cloned().unwrap_or_default(),
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect())
+}
+
+/// Ends a session by id, only if it belongs to `owner` when one is given. Returns the ended
+/// session's owner, `NotFound` when there is no such session (for that owner).
+#[tracing::instrument(skip_all)]
+pub async fn revoke_session<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    owner: Option<i64>,
+) -> StoreResult<i64> {
+    let s = session::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|s| owner.is_none_or(|o| o == s.user_id))
+        .ok_or(StoreError::NotFound)?;
+    session::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(s.user_id)
 }

@@ -90,6 +90,8 @@ pub fn set_cookie(headers: &mut HeaderMap, v: HeaderValue) {
 /// The signed-in user of a request with the permissions of their role.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
+    /// The session's row id.
+    pub session_id: i64,
     /// The user.
     pub user: User,
     /// Permission codes held.
@@ -127,6 +129,7 @@ pub async fn resolve(
         users::touch_session(&state.db, p.session_id, now).await?;
     }
     Ok(Some(CurrentUser {
+        session_id: p.session_id,
         user: p.user,
         permissions: p.permissions,
     }))
@@ -139,6 +142,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Resolved already by the access check for this request.
+        if let Some(u) = parts.extensions.get::<CurrentUser>() {
+            return Ok(u.clone());
+        }
         let token = token_from(&parts.headers).ok_or(ApiError::Unauthorized)?;
         resolve(state, &token, sentia_store::db_time(state.clock.now()))
             .await?

@@ -6,14 +6,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
+use sentia_store::audit;
 use sentia_store::users::{self, NewSession};
 
-use crate::auth::CurrentUser;
 use crate::auth::password;
 use crate::auth::session::{
     MAX_SESSIONS_PER_USER, cookie, idle_timeout, new_token, session_lifetime, set_cookie,
     token_from, token_hash,
 };
+use crate::auth::{CurrentUser, RequestMeta};
 use crate::error::{ApiError, ApiErrorBody, ApiResult, Json};
 use crate::state::AppState;
 use crate::views::{LoginRequest, Me};
@@ -67,6 +68,7 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    meta: RequestMeta,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     if req.email.len() > 320 || req.password.len() > 1024 {
@@ -78,6 +80,9 @@ pub async fn login(
     if let Some(until) = locked_until(&state, &email, now).await? {
         let secs = (until - now).num_seconds().max(1);
         tracing::warn!("sign-in refused: e-mail locked after repeated failures");
+        let mut e = meta.entry(now, None, "auth.login_locked", "session", None);
+        e.context.subject = Some(email.clone());
+        audit::record(&state.db, &e).await?;
         return Err(ApiError::AccountLocked {
             retry_after_secs: u64::try_from(secs).unwrap_or(1),
         });
@@ -94,7 +99,23 @@ pub async fn login(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let user = match user {
         Some(u) if ok && u.active => u,
-        _ => {
+        other => {
+            let reason = match &other {
+                None => "unknown_email",
+                Some(u) if !u.active => "inactive",
+                Some(_) => "wrong_password",
+            };
+            let mut e = meta
+                .entry(
+                    now,
+                    other.as_ref().map(|u| u.id),
+                    "auth.login_failed",
+                    "session",
+                    None,
+                )
+                .details(serde_json::json!({ "reason": reason }));
+            e.context.subject = Some(email.clone());
+            audit::record(&state.db, &e).await?;
             users::record_login_failure(
                 &state.db,
                 &email,
@@ -103,6 +124,22 @@ pub async fn login(
                 now - LOCKOUT_WINDOW,
             )
             .await?;
+            if locked_until(&state, &email, now).await?.is_some() {
+                let mut e = meta
+                    .entry(
+                        now,
+                        other.as_ref().map(|u| u.id),
+                        "auth.lockout",
+                        "session",
+                        None,
+                    )
+                    .details(serde_json::json!({
+                        "failures": LOCKOUT_THRESHOLD,
+                        "window_minutes": LOCKOUT_WINDOW.num_minutes(),
+                    }));
+                e.context.subject = Some(email.clone());
+                audit::record(&state.db, &e).await?;
+            }
             return Err(ApiError::InvalidCredentials);
         }
     };
@@ -110,7 +147,7 @@ pub async fn login(
     let token = new_token();
     users::purge_expired_sessions(&state.db, now).await?;
     let lifetime = session_lifetime(user.role);
-    users::create_session(
+    let session_id = users::create_session(
         &state.db,
         NewSession {
             user_id: user.id,
@@ -135,8 +172,25 @@ pub async fn login(
     if revoked > 0 {
         tracing::info!(revoked, "older sessions revoked at sign-in");
     }
+    audit::record(
+        &state.db,
+        &meta
+            .entry(
+                now,
+                Some(user.id),
+                "auth.login",
+                "session",
+                Some(session_id.to_string()),
+            )
+            .details(serde_json::json!({ "method": "password", "revoked_sessions": revoked })),
+    )
+    .await?;
     let permissions = users::permissions_of(&state.db, user.role).await?;
-    let current = CurrentUser { user, permissions };
+    let current = CurrentUser {
+        session_id,
+        user,
+        permissions,
+    };
     let mut out = HeaderMap::new();
     set_cookie(
         &mut out,
@@ -153,9 +207,26 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
+    meta: RequestMeta,
 ) -> ApiResult<impl IntoResponse> {
     if let Some(t) = token_from(&headers) {
-        users::delete_session(&state.db, &token_hash(&t)).await?;
+        let now = sentia_store::db_time(state.clock.now());
+        if let Some(p) = users::session_principal(&state.db, &token_hash(&t), now).await? {
+            users::delete_session_by_id(&state.db, p.session_id).await?;
+            audit::record(
+                &state.db,
+                &meta.entry(
+                    now,
+                    Some(p.user.id),
+                    "auth.logout",
+                    "session",
+                    Some(p.session_id.to_string()),
+                ),
+            )
+            .await?;
+        } else {
+            users::delete_session(&state.db, &token_hash(&t)).await?;
+        }
     }
     let mut out = HeaderMap::new();
     set_cookie(

@@ -1,16 +1,190 @@
-//! HTTP routes, one module per area. Every `/api/v1` handler takes [`crate::auth::CurrentUser`]
-//! (so it requires a session) and checks its permission.
+//! HTTP routes, one module per area, and [`ACCESS`]: what every route requires. The
+//! [`crate::auth::authorize`] middleware enforces it before a handler (or its body
+//! extractor) runs, and a test fails when a documented route has no entry here.
 
+use axum::http::Method;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+pub mod admin;
 pub mod auth;
 pub mod forecasting;
 pub mod health;
+pub mod me;
 pub mod reference;
 pub mod reports;
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user (their own account and sessions).
+    SignedIn,
+    /// A signed-in user whose role holds this permission in the matrix.
+    Permission(&'static str),
+}
+
+/// Every API route (method, path as in the OpenAPI document) and what it requires.
+pub const ACCESS: &[(Method, &str, Access)] = &[
+    (Method::GET, "/api/health", Access::Public),
+    (Method::POST, "/api/v1/auth/login", Access::Public),
+    (Method::POST, "/api/v1/auth/logout", Access::Public),
+    (Method::GET, "/api/v1/me", Access::SignedIn),
+    (Method::GET, "/api/v1/me/sessions", Access::SignedIn),
+    (Method::DELETE, "/api/v1/me/sessions/{id}", Access::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/regions",
+        Access::Permission("dashboard:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/channels",
+        Access::Permission("dashboard:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/products",
+        Access::Permission("inventory:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/sales/summary",
+        Access::Permission("dashboard:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/kpis/overview",
+        Access::Permission("dashboard:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/series",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/series/{sku}/{channel}",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/series/{sku}/{channel}/accuracy",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/series/{sku}/{channel}/export",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/series/{sku}/{channel}/overrides",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/forecasting/series/{sku}/{channel}/overrides",
+        Access::Permission("forecasting:write"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/runs",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/forecasting/runs",
+        Access::Permission("forecasting:execute"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/forecasting/runs/{id}",
+        Access::Permission("forecasting:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/permissions",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/admin/roles/{role}/permissions",
+        Access::Permission("admin:write"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/users",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/admin/users",
+        Access::Permission("admin:write"),
+    ),
+    (
+        Method::PATCH,
+        "/api/v1/admin/users/{id}",
+        Access::Permission("admin:write"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/admin/users/{id}/erase",
+        Access::Permission("admin:write"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/users/{id}/export",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/sessions",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/admin/sessions/{id}",
+        Access::Permission("admin:write"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/audit",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/audit/export",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/audit/verify",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/admin/health",
+        Access::Permission("admin:read"),
+    ),
+];
+
+/// What a route requires; `None` for a route missing from [`ACCESS`] (refused). HEAD is
+/// answered by the GET route.
+pub fn access_of(method: &Method, path: &str) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    ACCESS
+        .iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, _, a)| *a)
+}
 
 /// The documented API routes.
 pub fn api() -> OpenApiRouter<AppState> {
@@ -19,6 +193,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::get_me))
+        .routes(routes!(me::list_my_sessions))
+        .routes(routes!(me::revoke_my_session))
         .routes(routes!(reference::list_regions))
         .routes(routes!(reference::list_channels))
         .routes(routes!(reference::list_products))
@@ -37,4 +213,16 @@ pub fn api() -> OpenApiRouter<AppState> {
             forecasting::runs::create_forecast_run
         ))
         .routes(routes!(forecasting::runs::get_forecast_run))
+        .routes(routes!(admin::get_permission_matrix))
+        .routes(routes!(admin::set_role_permissions))
+        .routes(routes!(admin::list_users, admin::create_user))
+        .routes(routes!(admin::update_user))
+        .routes(routes!(admin::erase_user))
+        .routes(routes!(admin::export_user))
+        .routes(routes!(admin::list_sessions))
+        .routes(routes!(admin::revoke_session))
+        .routes(routes!(admin::list_audit))
+        .routes(routes!(admin::export_audit))
+        .routes(routes!(admin::verify_audit))
+        .routes(routes!(admin::get_system_health))
 }

@@ -15,11 +15,10 @@ use crate::views::{KpiOverview, SalesSummary};
         (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn get_sales_summary(
-    user: CurrentUser,
+    _user: CurrentUser,
     State(state): State<AppState>,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<SalesSummary>> {
-    user.require("dashboard:read")?;
     let cube = state.cube.get(&state.db).await?;
     let report = Report::parse(&p, &cube)?;
     Ok(Json(summary(&cube, &report)))
@@ -33,11 +32,10 @@ pub async fn get_sales_summary(
         (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn get_kpi_overview(
-    user: CurrentUser,
+    _user: CurrentUser,
     State(state): State<AppState>,
     Query(p): Query<OverviewParams>,
 ) -> ApiResult<Json<KpiOverview>> {
-    user.require("dashboard:read")?;
     let cube = state.cube.get(&state.db).await?;
     let report = Report::parse(&ReportParams::from(p), &cube)?;
     Ok(Json(overview(&cube, &report)))

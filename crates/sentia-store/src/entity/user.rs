@@ -14,6 +14,7 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,7 +19,10 @@ use sea_orm::{
 use crate::bulk::Rows;
 use crate::{StoreError, StoreResult};
 
-pub use overrides::{NewOverride, Override, create_override, list_overrides, record_override};
+pub use overrides::{
+    NewOverride, Override, OwnOverride, create_override, list_overrides, overrides_by_user,
+    record_override,
+};
 
 /// A forecast run as stored.
 #[derive(Debug, Clone, PartialEq)]

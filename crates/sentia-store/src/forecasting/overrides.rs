@@ -157,3 +157,52 @@ where
     txn.commit().await?;
     Ok(saved)
 }
+
+/// An override as a user's data export lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnOverride {
+    /// Row id.
+    pub id: i64,
+    /// SKU.
+    pub sku: String,
+    /// Channel.
+    pub channel: String,
+    /// Week overridden.
+    pub period_start: NaiveDate,
+    /// Units set.
+    pub value: f64,
+    /// Reason given.
+    pub reason: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every override a user made, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn overrides_by_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> StoreResult<Vec<OwnOverride>> {
+    let b = conn.get_database_backend();
+    let rows = conn
+        .query_all_raw(stmt(
+            b,
+            "SELECT id, sku, channel, period_start, value, reason, created_at FROM forecast_overrides \
+             WHERE user_id = ? ORDER BY id",
+            vec![user_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OwnOverride {
+                id: r.try_get("", "id")?,
+                sku: r.try_get("", "sku")?,
+                channel: r.try_get("", "channel")?,
+                period_start: r.try_get("", "period_start")?,
+                value: r.try_get("", "value")?,
+                reason: r.try_get("", "reason")?,
+                created_at: r.try_get("", "created_at")?,
+            })
+        })
+        .collect()
+}

@@ -11,6 +11,7 @@ mod m0001_foundation;
 mod m0002_login_security;
 mod m0003_forecasting;
 mod m0004_forecast_run_leases;
+mod m0005_governance;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_login_security::Migration),
             Box::new(m0003_forecasting::Migration),
             Box::new(m0004_forecast_run_leases::Migration),
+            Box::new(m0005_governance::Migration),
         ]
     }
 }

@@ -13,13 +13,6 @@ use sentia_store::forecasting::history::{DemandHistory, DemandSeries};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Permission to see forecasts.
-pub const READ: &str = "forecasting:read";
-/// Permission to start runs.
-pub const EXECUTE: &str = "forecasting:execute";
-/// Permission to override forecasts.
-pub const WRITE: &str = "forecasting:write";
-
 /// The demand history, or 503 while there is none.
 pub(crate) async fn history(state: &AppState) -> ApiResult<Arc<DemandHistory>> {
     state

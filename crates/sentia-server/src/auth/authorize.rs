@@ -1,0 +1,116 @@
+//! The access check every API request passes before its handler: the route's entry in
+//! [`crate::routes::ACCESS`] decides whether it is public, needs a session, or needs a
+//! permission of the matrix. The signed-in user is resolved once here and handed to the
+//! handler's [`super::CurrentUser`] extractor through the request's extensions.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sentia_store::audit::{AuditContext, AuditEntry};
+
+use super::session::{resolve, token_from};
+use crate::error::ApiError;
+use crate::routes::{Access, access_of};
+use crate::state::AppState;
+
+/// Middleware: refuses a request its route's [`Access`] does not allow — 401 without a
+/// valid session, 403 without the permission. A route missing from the table is refused
+/// too (and logged), so forgetting to declare one fails closed.
+pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(path) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        return next.run(req).await;
+    };
+    let access = match access_of(req.method(), &path) {
+        Some(a) => a,
+        None => {
+            tracing::error!(method = %req.method(), %path, "route without a declared permission refused");
+            return ApiError::Forbidden("undeclared".into()).into_response();
+        }
+    };
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let Some(token) = token_from(req.headers()) else {
+        return ApiError::Unauthorized.into_response();
+    };
+    let now = sentia_store::db_time(state.clock.now());
+    let user = match resolve(&state, &token, now).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if let Access::Permission(p) = access
+        && let Err(e) = user.require(p)
+    {
+        return e.into_response();
+    }
+    req.extensions_mut().insert(user);
+    next.run(req).await
+}
+
+/// Who sent a request and from where: what an audit row records beside the chain.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent (at most 256 characters).
+    pub user_agent: Option<String>,
+    /// The request id (`X-Request-Id`).
+    pub request_id: Option<String>,
+}
+
+impl RequestMeta {
+    /// Reads it from a request's headers and peer address.
+    pub fn of(headers: &HeaderMap, peer: Option<SocketAddr>) -> Self {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect::<String>())
+        };
+        RequestMeta {
+            ip: peer.map(|p| p.ip().to_string()),
+            user_agent: text("user-agent"),
+            request_id: text("x-request-id"),
+        }
+    }
+
+    /// An audit entry of this request at `now`.
+    pub fn entry(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        user_id: Option<i64>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<String>,
+    ) -> AuditEntry {
+        let mut e = AuditEntry::new(now, user_id, action, entity, entity_id);
+        e.request_id = self.request_id.clone();
+        e.context = AuditContext {
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            subject: None,
+        };
+        e
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(RequestMeta::of(&parts.headers, peer))
+    }
+}
