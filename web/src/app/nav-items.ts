@@ -7,6 +7,7 @@ export interface NavItem {
 /** Sections of the app; each is shown only to users holding its permission. */
 export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Overview', permission: 'dashboard:read' },
-  { to: '/products', label: 'Products', permission: 'products:read' },
+  { to: '/products', label: 'Products', permission: 'inventory:read' },
   { to: '/forecasting', label: 'Forecasting', permission: 'forecasting:read' },
+  { to: '/admin', label: 'Administration', permission: 'admin:read' },
 ];

@@ -16,6 +16,10 @@ const ProductsPage = lazy(async () => ({
   default: (await import('@/features/products/components/products-page')).ProductsPage,
 }));
 
+const AdminPage = lazy(async () => ({
+  default: (await import('@/features/admin/components/admin-page')).AdminPage,
+}));
+
 const ForecastingPage = lazy(async () => ({
   default: (await import('@/features/forecasting/components/forecasting-page')).ForecastingPage,
 }));
@@ -29,6 +33,12 @@ function ForecastingRoute() {
       canOverride={hasPermission(me, 'forecasting:write')}
     />
   );
+}
+
+/** The admin portal with what the user may change there. */
+function AdminRoute() {
+  const { data: me } = useQuery(meQuery);
+  return <AdminPage canEdit={hasPermission(me, 'admin:write')} selfId={me?.id ?? -1} />;
 }
 
 function Page({ children }: { children: ReactNode }) {
@@ -65,7 +75,7 @@ export function createRouter() {
         {
           path: 'products',
           element: (
-            <RequirePermission permission="products:read" title="Products">
+            <RequirePermission permission="inventory:read" title="Products">
               <Page>
                 <ProductsPage />
               </Page>
@@ -78,6 +88,16 @@ export function createRouter() {
             <RequirePermission permission="forecasting:read" title="Forecasting">
               <Page>
                 <ForecastingRoute />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'admin',
+          element: (
+            <RequirePermission permission="admin:read" title="Administration">
+              <Page>
+                <AdminRoute />
               </Page>
             </RequirePermission>
           ),

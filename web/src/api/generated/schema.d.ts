@@ -21,6 +21,225 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first, filtered and searched. */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The filtered audit trail as CSV (up to 10 000 rows, newest first). The export itself is
+         *     audited.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Walks the whole audit chain and names the first broken row. */
+        get: operations["verify_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Database, job and account health of this instance. */
+        get: operations["get_system_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The role → permission matrix. A change applies to each user's next request. */
+        get: operations["get_permission_matrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/roles/{role}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces the permissions of a role (audited with the old and new lists). Unknown codes
+         *     are refused by name; ADMIN keeps `admin:read` and `admin:write`.
+         */
+        put: operations["set_role_permissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everyone's live sessions. */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends anyone's session. */
+        delete: operations["revoke_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user with their session count. */
+        get: operations["list_users"];
+        put?: never;
+        /** Creates a user who signs in with the given password. */
+        post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a user's name, role or active flag (audited with old and new values). A role
+         *     change or deactivation ends their sessions. Admins cannot demote or deactivate
+         *     themselves.
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erases a user's personal data (GDPR): e-mail and name replaced, password removed,
+         *     account deactivated, sessions ended, and the addresses and user agents of their audit
+         *     rows deleted. The audit rows stay, so the chain still verifies.
+         */
+        post: operations["erase_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything held about one user, as JSON (audited). */
+        get: operations["export_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -250,6 +469,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's live sessions, newest first; `current` marks the one making this request. */
+        get: operations["list_my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Ends one of the caller's sessions (their current one included); someone else's session
+         *     is answered 404 like a missing one.
+         */
+        delete: operations["revoke_my_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -350,6 +606,42 @@ export interface components {
              */
             wape?: number | null;
         };
+        /** @description A user as the admin portal shows them. */
+        AdminUser: {
+            /** @description Whether they can sign in. */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description E-mail. */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When their personal data was erased.
+             */
+            erased_at?: string | null;
+            /**
+             * Format: int64
+             * @description User id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description Last request on any session.
+             */
+            last_seen_at?: string | null;
+            /** @description Display name. */
+            name: string;
+            /** @description Role. */
+            role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description Live sessions.
+             */
+            sessions: number;
+        };
         /** @description Body of every error response. */
         ApiErrorBody: {
             /** @description The error. */
@@ -363,6 +655,71 @@ export interface components {
             details: components["schemas"]["FieldError"][];
             /** @description Human-readable explanation. */
             message: string;
+        };
+        /** @description One audit row. */
+        AuditEntryView: {
+            /** @description Action. */
+            action: string;
+            /** @description Old and new values, and other facts. */
+            details: Record<string, never>;
+            /** @description Entity kind. */
+            entity: string;
+            /** @description Entity id. */
+            entity_id?: string | null;
+            /** @description The row's chain hash. */
+            hash: string;
+            /**
+             * Format: int64
+             * @description Row id (the chain's order).
+             */
+            id: number;
+            /** @description Client address (deleted by an erasure). */
+            ip?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            occurred_at: string;
+            /** @description Request id. */
+            request_id?: string | null;
+            /** @description E-mail a refused sign-in was for (deleted by an erasure). */
+            subject?: string | null;
+            /** @description Client user agent (deleted by an erasure). */
+            user_agent?: string | null;
+            /** @description Acting user's e-mail (as it is now). */
+            user_email?: string | null;
+            /**
+             * Format: int64
+             * @description Acting user id.
+             */
+            user_id?: number | null;
+        };
+        /** @description A page of the audit trail. */
+        AuditList: {
+            /** @description Newest first. */
+            entries: components["schemas"]["AuditEntryView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before_id` for the next (older) page; `None` on the last page.
+             */
+            next_before_id?: number | null;
+        };
+        /** @description The outcome of verifying the chain. */
+        AuditVerification: {
+            /**
+             * Format: int64
+             * @description Id of the first broken row.
+             */
+            first_broken_id?: number | null;
+            /** @description What is wrong with it, or that the chain is whole. */
+            message: string;
+            /**
+             * Format: int64
+             * @description Rows read (up to and including the first broken one).
+             */
+            rows: number;
+            /** @description Whether every row verifies. */
+            valid: boolean;
         };
         /**
          * @description Which direction of change is good.
@@ -399,11 +756,37 @@ export interface components {
              */
             value: number;
         };
+        /** @description A user to create. */
+        CreateUser: {
+            /** @description E-mail (their sign-in). */
+            email: string;
+            /** @description Display name. */
+            name: string;
+            /**
+             * @description Initial password: at least 14 characters for ADMIN, 12 MANAGER, 10 OPERATOR,
+             *     8 VIEWER, and not guessable (strength 3 of 4 or better).
+             */
+            password: string;
+            /** @description Role. */
+            role: components["schemas"]["Role"];
+        };
         /**
          * @description A currency code.
          * @enum {string}
          */
         Currency: "GBP" | "EUR" | "USD";
+        /** @description The database as health reports it. */
+        DatabaseHealth: {
+            /** @description `sqlite` or `postgres`. */
+            backend: string;
+            /**
+             * Format: double
+             * @description Round trip of a trivial query, milliseconds.
+             */
+            latency_ms: number;
+            /** @description `ok` or `unreachable`. */
+            status: string;
+        };
         /** @description Trend/seasonal decomposition of the history. */
         Decomposition: {
             /** @description How it was computed. */
@@ -435,6 +818,35 @@ export interface components {
              * @description Trend-cycle.
              */
             trend?: number | null;
+        };
+        /** @description A forecast override in a user's export. */
+        ExportedOverride: {
+            /** @description Channel. */
+            channel: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: date
+             * @description Week.
+             */
+            period_start: string;
+            /** @description Reason. */
+            reason: string;
+            /** @description SKU. */
+            sku: string;
+            /**
+             * Format: double
+             * @description Units.
+             */
+            value: number;
         };
         /** @description A problem with one input field. */
         FieldError: {
@@ -714,6 +1126,23 @@ export interface components {
              */
             units?: number | null;
         };
+        /** @description Background jobs as health reports them. */
+        JobHealth: {
+            /** @description Its error, if it failed. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it ended.
+             */
+            last_finished_at?: string | null;
+            /** @description State of the latest forecast run. */
+            last_state?: string | null;
+            /**
+             * Format: int64
+             * @description Forecast runs in progress.
+             */
+            running: number;
+        };
         /** @description One KPI with its previous-period value. */
         Kpi: {
             /** @description Whether a rise is good. */
@@ -900,6 +1329,26 @@ export interface components {
             /** @description `pending` (week not complete yet), `unscorable` (stockout or no data) or `scored`. */
             status: string;
         };
+        /** @description The role → permission matrix. */
+        PermissionMatrix: {
+            /** @description Permissions ADMIN cannot lose. */
+            admin_keeps: string[];
+            /** @description Every permission. */
+            permissions: components["schemas"]["PermissionView"][];
+            /** @description Every role, most powerful first. */
+            roles: components["schemas"]["RolePermissions"][];
+        };
+        /** @description A permission of the catalogue. */
+        PermissionView: {
+            /** @description The action part. */
+            action: string;
+            /** @description `resource:action`. */
+            code: string;
+            /** @description What it allows. */
+            description: string;
+            /** @description The resource part. */
+            resource: string;
+        };
         /** @description A finished product. */
         Product: {
             /** @description Whether it is sold. */
@@ -959,6 +1408,13 @@ export interface components {
          * @enum {string}
          */
         Role: "ADMIN" | "MANAGER" | "OPERATOR" | "VIEWER";
+        /** @description A role and the permissions it holds. */
+        RolePermissions: {
+            /** @description Permission codes held, sorted. */
+            permissions: string[];
+            /** @description The role. */
+            role: components["schemas"]["Role"];
+        };
         /** @description A sales summary. */
         SalesSummary: {
             /** @description Reporting currency. */
@@ -977,6 +1433,52 @@ export interface components {
             to: string;
             /** @description Totals over everything selected. */
             totals: components["schemas"]["SummaryTotals"];
+        };
+        /** @description Live sessions, newest first. */
+        SessionList: {
+            /** @description The sessions. */
+            sessions: components["schemas"]["SessionView"][];
+        };
+        /** @description A live session. */
+        SessionView: {
+            /**
+             * Format: date-time
+             * @description Started.
+             */
+            created_at: string;
+            /** @description Whether it is the session making this request. */
+            current: boolean;
+            /**
+             * Format: date-time
+             * @description Hard end.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Session id.
+             */
+            id: number;
+            /** @description Address at sign-in. */
+            ip?: string | null;
+            /**
+             * Format: date-time
+             * @description Last request (to about a minute).
+             */
+            last_seen_at: string;
+            /** @description User agent at sign-in. */
+            user_agent?: string | null;
+            /** @description Owner's e-mail. */
+            user_email: string;
+            /**
+             * Format: int64
+             * @description Owner.
+             */
+            user_id: number;
+        };
+        /** @description The full set of permissions a role is to hold. */
+        SetRolePermissions: {
+            /** @description Permission codes. */
+            permissions: string[];
         };
         /** @description Totals of one group (region, channel or SKU). */
         SummaryGroup: {
@@ -1055,6 +1557,69 @@ export interface components {
              */
             units: number;
         };
+        /** @description System health for the admin portal. */
+        SystemHealth: {
+            /**
+             * Format: int64
+             * @description Active users.
+             */
+            active_users: number;
+            /**
+             * Format: int64
+             * @description Audit rows.
+             */
+            audit_rows: number;
+            /** @description The database. */
+            database: components["schemas"]["DatabaseHealth"];
+            /** @description Forecast runs (the background jobs there are so far). */
+            jobs: components["schemas"]["JobHealth"];
+            /**
+             * Format: int64
+             * @description Live sessions.
+             */
+            live_sessions: number;
+            /**
+             * Format: int64
+             * @description Seconds since this instance started.
+             */
+            uptime_s: number;
+            /**
+             * Format: int64
+             * @description Users, and how many may sign in.
+             */
+            users: number;
+            /** @description Server version. */
+            version: string;
+        };
+        /** @description Changes to a user; omitted fields stay. */
+        UpdateUser: {
+            /** @description Activate or deactivate. */
+            active?: boolean | null;
+            /** @description New display name. */
+            name?: string | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /** @description Everything Sentia holds about a user (GDPR export). */
+        UserExport: {
+            /** @description Audit rows by them, with their personal context. */
+            audit: components["schemas"]["AuditEntryView"][];
+            /**
+             * Format: date-time
+             * @description When the export was made.
+             */
+            exported_at: string;
+            /** @description Forecast overrides they made. */
+            forecast_overrides: components["schemas"]["ExportedOverride"][];
+            /** @description Their live sessions. */
+            sessions: components["schemas"]["SessionView"][];
+            /** @description The account. */
+            user: components["schemas"]["AdminUser"];
+        };
+        /** @description Every user. */
+        UserList: {
+            /** @description By e-mail. */
+            users: components["schemas"]["AdminUser"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -1082,6 +1647,633 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description An action (`auth.login`), or a family ending in a dot (`auth.`). */
+                action?: string;
+                /** @description An entity kind (`user`, `role`, `session`, `forecast_override`). */
+                entity?: string;
+                /** @description Only actions by this user id. */
+                user_id?: number;
+                /** @description Free text in action, entity, entity id, details or the actor's e-mail. */
+                q?: string;
+                /** @description Only rows older than this id (the `next_before_id` of the previous page). */
+                before_id?: number;
+                /** @description Rows per page, 1–500 (default 100); the CSV export takes up to 10 000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description An action (`auth.login`), or a family ending in a dot (`auth.`). */
+                action?: string;
+                /** @description An entity kind (`user`, `role`, `session`, `forecast_override`). */
+                entity?: string;
+                /** @description Only actions by this user id. */
+                user_id?: number;
+                /** @description Free text in action, entity, entity id, details or the actor's e-mail. */
+                q?: string;
+                /** @description Only rows older than this id (the `next_before_id` of the previous page). */
+                before_id?: number;
+                /** @description Rows per page, 1–500 (default 100); the CSV export takes up to 10 000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    verify_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_system_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemHealth"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_permission_matrix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PermissionMatrix"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    set_role_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Role */
+                role: components["schemas"]["Role"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetRolePermissions"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolePermissions"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    create_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUser"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUser"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    erase_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    export_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1768,6 +2960,70 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
