@@ -15,8 +15,8 @@
 //!   and Davis (§5.3, §8.7) on the ARMA autocovariances — the same likelihood a Kalman filter
 //!   with a stationary (Gardner) start gives, with no state covariance to initialise. Seasons
 //!   over 12 run the search on the conditional sums of squares and refit the best candidates
-//!   by exact likelihood, as `approximation = TRUE` does; unlike R and statsforecast, series
-//!   longer than 150 are searched by exact likelihood too.
+//!   by exact likelihood, as `approximation = TRUE` does; so do series longer than 1000 (R and
+//!   statsforecast approximate from 150 points: our exact likelihood is cheap enough not to).
 //!   Candidates with an AR or MA root within 1.01 of the unit circle are rejected.
 //! * **Forecasts.** Point forecasts and mean squared errors from the innovations
 //!   representation (Brockwell and Davis §5.3, §6.4), which is the state-space forecast of the
@@ -114,8 +114,8 @@ pub struct Arima {
     /// Largest number of seasonal differences (default 1).
     pub max_sd: usize,
     /// Search on conditional sums of squares: `None` (default) when the season is longer than
-    /// 12 (R and statsforecast also do it for series longer than 150: our exact likelihood is
-    /// cheap enough not to, and more accurate for it).
+    /// 12 or the series longer than 1000 (R and statsforecast: longer than 150; our exact
+    /// likelihood is cheap enough to search series up to 1000 with it, and more accurate).
     pub approximation: Option<bool>,
     /// Fit only this order (e.g. for a refit); `None` searches.
     pub order: Option<ArimaOrder>,
@@ -441,7 +441,7 @@ impl Forecaster for Arima {
             ));
             m = 1;
         }
-        let approximation = self.approximation.unwrap_or(m > 12);
+        let approximation = self.approximation.unwrap_or(n > 1000 || m > 12);
         let best = match self.order {
             Some(o) => {
                 let o = ArimaOrder {
