@@ -25,7 +25,7 @@ fn all_models(season: usize, horizon: usize) -> Vec<Box<dyn DynForecaster>> {
         .iter()
         .copied()
         .chain(ml_models().iter().copied())
-        .chain(["snaive+conformal", "ma+conformal", "tsb+conformal"])
+        .chain(["arima", "snaive+conformal", "ma+conformal", "tsb+conformal"])
         .chain(AUGURS.iter().copied())
         .map(|n| by_name(n, season, horizon).unwrap())
         .collect()
@@ -139,6 +139,68 @@ proptest! {
             let a = model.fit_dyn(&series).and_then(|f| f.predict(6, &[0.9]));
             let b = model.fit_dyn(&series).and_then(|f| f.predict(6, &[0.9]));
             prop_assert_eq!(a, b);
+        }
+    }
+}
+
+/// Our AutoARIMA on each named kind of bad input: it fits (or refuses with an error, never a
+/// panic), and what it forecasts is finite with nested intervals.
+#[test]
+fn arima_handles_empty_constant_zero_negative_short_and_non_finite_series() {
+    let arima = by_name("arima", 12, 12).unwrap();
+    // Empty and non-finite input is refused before any model sees it.
+    assert!(matches!(Series::new(vec![]), Err(ForecastError::Empty)));
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        assert!(Series::new(vec![1.0, bad, 3.0]).is_err());
+    }
+    let cases: Vec<(&str, Vec<f64>)> = vec![
+        ("one point", vec![4.0]),
+        ("three points", vec![1.0, 2.0, 3.0]),
+        ("short", vec![3.0, 1.0, 4.0, 1.0, 5.0]),
+        ("constant", vec![7.5; 40]),
+        ("all zero", vec![0.0; 40]),
+        (
+            "negative",
+            (0..60)
+                .map(|t| -100.0 - (t as f64 * 0.9).sin() * 7.0 - t as f64)
+                .collect(),
+        ),
+        ("huge", vec![1e300, -1e300, 1e300, -1e300, 1e300, 1e300]),
+        ("linear", (0..50).map(f64::from).collect()),
+        (
+            "seasonal zeros",
+            (0..60)
+                .map(|t| if t % 12 == 0 { 5.0 } else { 0.0 })
+                .collect(),
+        ),
+    ];
+    for (name, values) in cases {
+        let series = Series::new(values).unwrap().with_season(12).unwrap();
+        let Ok(fitted) = arima.fit_dyn(&series) else {
+            continue;
+        };
+        match fitted.predict(12, &[0.8, 0.95]) {
+            Ok(f) => {
+                let (a, b) = (f.interval(0.8).unwrap(), f.interval(0.95).unwrap());
+                for k in 0..12 {
+                    assert!(f.point[k].is_finite(), "{name}");
+                    assert!(
+                        b.lower[k] <= a.lower[k] && a.lower[k] <= f.point[k],
+                        "{name}"
+                    );
+                    assert!(
+                        f.point[k] <= a.upper[k] && a.upper[k] <= b.upper[k],
+                        "{name}"
+                    );
+                }
+                if name == "constant" || name == "all zero" {
+                    assert_eq!(f.point[0], series.values()[0], "{name}");
+                }
+            }
+            Err(e) => assert!(
+                matches!(e, ForecastError::NonFiniteOutput { .. }),
+                "{name}: {e}"
+            ),
         }
     }
 }

@@ -1131,7 +1131,7 @@ fn admissible(form: EtsForm, p: EtsParameters, m: usize) -> bool {
 
 /// Whether every root of `Σ c_k z^k` (increasing powers, leading coefficient non-zero) lies
 /// strictly inside the circle of radius `r` (Schur–Cohn recursion on the scaled polynomial).
-fn roots_within(coeffs: &[f64], r: f64) -> bool {
+pub(super) fn roots_within(coeffs: &[f64], r: f64) -> bool {
     let mut c: Vec<f64> = coeffs
         .iter()
         .enumerate()

@@ -10,7 +10,8 @@
 //! | [`Tsb`] | smoothed probability × smoothed size | empirical, per step, ≥ 0 |
 //! | [`Ets`] | our AutoETS (`ets`) | analytic, classes 1–3 |
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` (`ets:anofox`) | the library's (normal) |
-//! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` | the library's (normal) |
+//! | [`Arima`] | our AutoARIMA (`arima`) | exact forecast variance of the fitted model (normal) |
+//! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` (`arima:anofox`) | the library's (normal) |
 //! | [`AutoTheta`] (feature `anofox`) | AutoTheta, `anofox-forecast` | the library's (normal) |
 //! | [`Mstl`] (feature `augurs`) | MSTL decomposition + non-seasonal AutoETS, `augurs` | the ETS trend's (normal) |
 //! | [`Prophet`] (feature `prophet`) | `augurs-prophet` fitted by [`ArgminLbfgs`] | seeded simulation, Prophet's method |
@@ -23,6 +24,7 @@
 
 #[cfg(feature = "anofox")]
 mod anofox;
+mod arima;
 mod croston;
 #[cfg(feature = "anofox")]
 mod ensemble;
@@ -42,6 +44,7 @@ mod prophet_lbfgs;
 
 #[cfg(feature = "anofox")]
 pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
+pub use arima::{Arima, ArimaFitted, ArimaModel, ArimaOrder};
 pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
 pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
@@ -348,9 +351,10 @@ pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
 /// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`, `ets` (our AutoETS, statsforecast's parameter region) and
-/// `ets:admissible` (R's admissible region), and with feature `anofox` `ets:anofox` (the
-/// library's AutoETS, for comparison), `arima`, `theta`, `ensemble` (members
+/// `croston`, `sba`, `tsb`, `ets` (our AutoETS, statsforecast's parameter region),
+/// `ets:admissible` (R's admissible region) and `arima` (our AutoARIMA, [`Arima`]), and with
+/// feature `anofox` `ets:anofox` and `arima:anofox` (the library's AutoETS and AutoARIMA, for
+/// comparison), `theta`, `ensemble` (members
 /// [`ENSEMBLE_MEMBERS`]), `ensemble:a+b+…` (the named members) and either with settings,
 /// `ensemble~trim=1.5,shrink=0.3:a+b`; any of them with the suffix `+conformal` is wrapped in
 /// [`Conformal`] calibrated for `horizon` steps. With feature `augurs`: `mstl` (the season
@@ -371,6 +375,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "sba" => Box::new(Croston::new(CrostonVariant::Sba)),
         "tsb" => Box::new(Tsb::default()),
         "ets" => Box::new(Ets::default()),
+        "arima" => Box::new(Arima::default()),
         "ets:admissible" => Box::new(Ets {
             region: ParameterRegion::Admissible,
             ..Ets::default()
@@ -382,7 +387,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         #[cfg(feature = "anofox")]
         "ets:anofox" => Box::new(AutoEts::default()),
         #[cfg(feature = "anofox")]
-        "arima" => Box::new(AutoArima::default()),
+        "arima:anofox" => Box::new(AutoArima::default()),
         #[cfg(feature = "anofox")]
         "theta" => Box::new(AutoTheta::default()),
         #[cfg(feature = "augurs")]
