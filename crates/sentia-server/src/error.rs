@@ -71,6 +71,15 @@ pub enum ApiError {
         /// Seconds until a sign-in is considered again.
         retry_after_secs: u64,
     },
+    /// 401: signed in with a password, the second factor is still to come.
+    #[error("enter the code from your authenticator app to finish signing in")]
+    MfaRequired,
+    /// 403: the route needs two-factor sign-in, which the user has not set up.
+    #[error("set up two-factor sign-in to use administration")]
+    MfaEnrollmentRequired,
+    /// 403: the route needs a fresh second-factor check (step-up).
+    #[error("confirm with a code from your authenticator app (valid 5 minutes)")]
+    StepUpRequired,
     /// 403: a state-changing request sent from a page of another origin.
     #[error("cross-origin request refused")]
     ForeignOrigin,
@@ -223,6 +232,11 @@ impl IntoResponse for ApiError {
             ApiError::AccountLocked { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "account_locked", vec![])
             }
+            ApiError::MfaRequired => (StatusCode::UNAUTHORIZED, "mfa_required", vec![]),
+            ApiError::MfaEnrollmentRequired => {
+                (StatusCode::FORBIDDEN, "mfa_enrollment_required", vec![])
+            }
+            ApiError::StepUpRequired => (StatusCode::FORBIDDEN, "step_up_required", vec![]),
             ApiError::ForeignOrigin => (StatusCode::FORBIDDEN, "forbidden_origin", vec![]),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),

@@ -86,6 +86,23 @@ pub struct Me {
     pub role: Role,
     /// Permission codes (`resource:action`) the role holds.
     pub permissions: Vec<String>,
+    /// Whether two-factor sign-in is set up.
+    pub mfa_enabled: bool,
+    /// Signed in with a password, the second factor still to come: only
+    /// `POST /api/v1/auth/mfa/verify` (and this) answer until then.
+    pub mfa_pending: bool,
+    /// Whether the role's areas include administration, which needs two-factor sign-in.
+    pub mfa_required: bool,
+    /// Until when admin changes and exports are allowed without a new code (step-up).
+    pub step_up_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A code from an authenticator app, or a recovery code.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCode {
+    /// Six digits, or a recovery code such as `abcde-12345`.
+    pub code: String,
 }
 
 /// Credentials for signing in.

@@ -93,7 +93,7 @@ async fn tampering_is_refused_then_detected_and_named() {
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         }
         let _viewer = app.signed_in_client("viewer@sentia.demo").await;
-        let admin = app.signed_in_client("admin@sentia.demo").await;
+        let admin = app.admin_with_mfa().await;
         let r = admin
             .put(app.url("/api/v1/admin/roles/OPERATOR/permissions"))
             .header("x-request-id", "req-matrix-1")
@@ -131,7 +131,7 @@ async fn tampering_is_refused_then_detected_and_named() {
         assert_eq!(v["valid"], true, "{backend}: {v}");
         let (code, out) = cli_verify(&app);
         assert_eq!(code, 0, "{backend}: {out}");
-        assert!(out.contains("all 5 rows"), "{backend}: {out}");
+        assert!(out.contains("all 6 rows"), "{backend}: {out}");
 
         // The database refuses to change the trail.
         let victim = failed[0]["id"].as_i64().unwrap();
@@ -204,7 +204,7 @@ async fn tampering_is_refused_then_detected_and_named() {
 async fn erasing_a_user_keeps_the_chain_and_removes_their_personal_data() {
     for backend in sentia_store::testing::backends() {
         let app = TestApp::spawn(backend).await;
-        let admin = app.signed_in_client("admin@sentia.demo").await;
+        let admin = app.admin_with_mfa().await;
 
         // A new user who signs in and fails once.
         let r = admin
@@ -409,7 +409,7 @@ async fn users_list_and_revoke_their_sessions_and_admins_anyones() {
         assert_eq!(app.me_status(&a).await, StatusCode::OK);
 
         // An admin sees everyone's sessions and ends the viewer's.
-        let admin = app.signed_in_client("admin@sentia.demo").await;
+        let admin = app.admin_with_mfa().await;
         let all: Value = admin
             .get(app.url("/api/v1/admin/sessions"))
             .send()

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod entity;
 pub mod forecasting;
 pub mod meta;
+pub mod mfa;
 pub mod migration;
 pub mod reference;
 pub mod sales;

@@ -172,6 +172,8 @@ pub async fn session_principal<C: ConnectionTrait>(
             Alias::new("session_id"),
         )
         .column((s.clone(), Alias::new("last_seen_at")))
+        .column((s.clone(), Alias::new("mfa_at")))
+        .column((u.clone(), Alias::new("mfa_enabled_at")))
         .from_as(Alias::new("sessions"), s.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -216,6 +218,10 @@ pub async fn session_principal<C: ConnectionTrait>(
     Ok(Some(SessionPrincipal {
         session_id: first.try_get("", "session_id")?,
         last_seen_at: first.try_get("", "last_seen_at")?,
+        mfa_at: first.try_get("", "mfa_at")?,
+        mfa_enabled: first
+            .try_get::<Option<DateTime<Utc>>>("", "mfa_enabled_at")?
+            .is_some(),
         user,
         permissions,
     }))
@@ -228,6 +234,10 @@ pub struct SessionPrincipal {
     pub session_id: i64,
     /// Last time a request was seen on the session (updated at most about once a minute).
     pub last_seen_at: DateTime<Utc>,
+    /// Last second-factor check on this session, if any.
+    pub mfa_at: Option<DateTime<Utc>>,
+    /// Whether the user has two-factor sign-in enabled.
+    pub mfa_enabled: bool,
     /// The active user.
     pub user: User,
     /// Permission codes of the user's role, sorted.
@@ -535,6 +545,7 @@ pub async fn erase<C: ConnectionTrait>(conn: &C, id: i64, now: DateTime<Utc>) ->
         .ok_or(StoreError::NotFound)?;
     let email = model.email.clone();
     crate::audit::erase_context_of(conn, id, &email).await?;
+    crate::mfa::reset(conn, id).await?;
     clear_login_failures(conn, &email).await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(id))

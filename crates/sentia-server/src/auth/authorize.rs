@@ -47,13 +47,37 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
         Ok(None) => return ApiError::Unauthorized.into_response(),
         Err(e) => return e.into_response(),
     };
-    if let Access::Permission(p) = access
-        && let Err(e) = user.require(p)
-    {
+    if let Err(e) = admit(&user, access, now) {
         return e.into_response();
     }
     req.extensions_mut().insert(user);
     next.run(req).await
+}
+
+/// Whether a signed-in user passes a route's access: a session awaiting its second factor
+/// reaches only [`Access::Pending`] routes; a permission must be held; routes needing an
+/// `admin:` permission need two-factor sign-in set up; [`Access::StepUp`] routes need a
+/// second-factor check within [`super::mfa::STEP_UP_WINDOW`].
+pub fn admit(
+    user: &super::CurrentUser,
+    access: Access,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let permission = match access {
+        Access::Public | Access::Pending => return Ok(()),
+        _ if user.mfa_pending() => return Err(ApiError::MfaRequired),
+        Access::SignedIn => return Ok(()),
+        Access::Permission(p) | Access::StepUp(p) => p,
+    };
+    user.require(permission)?;
+    if permission.starts_with("admin:") && !user.mfa_enabled {
+        return Err(ApiError::MfaEnrollmentRequired);
+    }
+    if matches!(access, Access::StepUp(_)) && user.step_up_until().is_none_or(|until| until <= now)
+    {
+        return Err(ApiError::StepUpRequired);
+    }
+    Ok(())
 }
 
 /// Who sent a request and from where: what an audit row records beside the chain.

@@ -2,6 +2,7 @@
 //! their SHA-256), and the [`CurrentUser`] extractor every `/api/v1` handler takes.
 
 pub mod authorize;
+pub mod mfa;
 pub mod password;
 pub mod session;
 

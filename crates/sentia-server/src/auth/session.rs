@@ -92,6 +92,10 @@ pub fn set_cookie(headers: &mut HeaderMap, v: HeaderValue) {
 pub struct CurrentUser {
     /// The session's row id.
     pub session_id: i64,
+    /// Whether the user has two-factor sign-in enabled.
+    pub mfa_enabled: bool,
+    /// Last second-factor check on this session.
+    pub mfa_at: Option<DateTime<Utc>>,
     /// The user.
     pub user: User,
     /// Permission codes held.
@@ -99,6 +103,16 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// Whether the session still awaits its second factor.
+    pub fn mfa_pending(&self) -> bool {
+        self.mfa_enabled && self.mfa_at.is_none()
+    }
+
+    /// Until when the last second-factor check counts as a step-up.
+    pub fn step_up_until(&self) -> Option<DateTime<Utc>> {
+        self.mfa_at.map(|t| t + super::mfa::STEP_UP_WINDOW)
+    }
+
     /// Fails with 403 unless the user holds `permission`.
     pub fn require(&self, permission: &str) -> Result<(), ApiError> {
         if self.permissions.iter().any(|p| p == permission) {
@@ -130,6 +144,8 @@ pub async fn resolve(
     }
     Ok(Some(CurrentUser {
         session_id: p.session_id,
+        mfa_enabled: p.mfa_enabled,
+        mfa_at: p.mfa_at,
         user: p.user,
         permissions: p.permissions,
     }))

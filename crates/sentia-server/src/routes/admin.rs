@@ -1028,3 +1028,35 @@ async fn audit_count(state: &AppState) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("count returned no row")))?;
     Ok(row.try_get::<i64>("", "n").map_err(StoreError::from)?)
 }
+
+/// Removes a user's two-factor sign-in (a lost phone): secret and recovery codes deleted,
+/// sessions ended; they set it up again at their next sign-in.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-mfa", operation_id = "reset_mfa", tag = "admin",
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = AdminUser), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn reset_mfa(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AdminUser>> {
+    let t = now(&state);
+    users::get(&state.db, id).await?;
+    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    sentia_store::mfa::reset(&txn, id).await?;
+    audit::append(
+        &txn,
+        &meta.entry(
+            t,
+            Some(user.user.id),
+            "mfa.reset",
+            "user",
+            Some(id.to_string()),
+        ),
+    )
+    .await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(Json(summary_of(&state, id).await?))
+}

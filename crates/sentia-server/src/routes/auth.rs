@@ -9,15 +9,15 @@ use chrono::{DateTime, Duration, Utc};
 use sentia_store::audit;
 use sentia_store::users::{self, NewSession};
 
-use crate::auth::password;
 use crate::auth::session::{
     MAX_SESSIONS_PER_USER, cookie, idle_timeout, new_token, session_lifetime, set_cookie,
     token_from, token_hash,
 };
 use crate::auth::{CurrentUser, RequestMeta};
+use crate::auth::{mfa, password};
 use crate::error::{ApiError, ApiErrorBody, ApiResult, Json};
 use crate::state::AppState;
-use crate::views::{LoginRequest, Me};
+use crate::views::{LoginRequest, Me, MfaCode};
 
 /// Failed sign-ins for one e-mail within [`LOCKOUT_WINDOW`] that lock it.
 pub const LOCKOUT_THRESHOLD: u64 = 5;
@@ -41,14 +41,51 @@ async fn locked_until(
         .flatten())
 }
 
-fn me(u: &CurrentUser) -> Me {
+/// The API view of a signed-in user.
+pub fn me(u: &CurrentUser) -> Me {
     Me {
         id: u.user.id,
         email: u.user.email.clone(),
         name: u.user.name.clone(),
         role: u.user.role.into(),
-        permissions: u.permissions.clone(),
+        mfa_enabled: u.mfa_enabled,
+        mfa_pending: u.mfa_pending(),
+        mfa_required: u.permissions.iter().any(|p| p.starts_with("admin:")),
+        step_up_until: u.step_up_until(),
+        permissions: if u.mfa_pending() {
+            vec![]
+        } else {
+            u.permissions.clone()
+        },
     }
+}
+
+/// Finishes a sign-in with the second factor, or steps up an existing session: checks a
+/// TOTP code (each time step accepted once) or an unused recovery code, and records the
+/// check on the session — admin changes and exports are then allowed for 5 minutes.
+/// Five wrong codes in 15 minutes lock code entry (429).
+#[utoipa::path(post, path = "/api/v1/auth/mfa/verify", operation_id = "verify_mfa", tag = "auth",
+    request_body = MfaCode,
+    responses((status = 200, body = Me), (status = 400, body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody), (status = 409, description = "Two-factor sign-in is not set up", body = ApiErrorBody),
+        (status = 422, description = "Wrong or already used code", body = ApiErrorBody),
+        (status = 429, description = "Too many wrong codes; see `Retry-After`", body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn verify_mfa(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Json(body): Json<MfaCode>,
+) -> ApiResult<Json<Me>> {
+    let purpose = if user.mfa_pending() {
+        "sign_in"
+    } else {
+        "step_up"
+    };
+    mfa::verify(&state, &user, &meta, &body.code, purpose).await?;
+    let mut user = user;
+    user.mfa_at = Some(sentia_store::db_time(state.clock.now()));
+    Ok(Json(me(&user)))
 }
 
 /// Signs in with e-mail and password and sets the session cookie.
@@ -57,7 +94,8 @@ fn me(u: &CurrentUser) -> Me {
 /// for it, even with the right password, is answered 429 `account_locked` with `Retry-After`
 /// until the window has passed — for unknown e-mails too, so a lockout reveals nothing. A
 /// successful sign-in clears the e-mail's failures and revokes the user's oldest sessions
-/// beyond [`MAX_SESSIONS_PER_USER`].
+/// beyond [`MAX_SESSIONS_PER_USER`]. For a user with two-factor sign-in the answer has
+/// `mfa_pending: true` and the session reaches nothing until `POST /api/v1/auth/mfa/verify`.
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -186,8 +224,14 @@ pub async fn login(
     )
     .await?;
     let permissions = users::permissions_of(&state.db, user.role).await?;
+    let mfa_enabled = sentia_store::mfa::state(&state.db, user.id)
+        .await?
+        .enabled_at
+        .is_some();
     let current = CurrentUser {
         session_id,
+        mfa_enabled,
+        mfa_at: None,
         user,
         permissions,
     };

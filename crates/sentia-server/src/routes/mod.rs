@@ -23,8 +23,13 @@ pub enum Access {
     Public,
     /// Any signed-in user (their own account and sessions).
     SignedIn,
+    /// Any session, even one still awaiting its second factor (to finish signing in).
+    Pending,
     /// A signed-in user whose role holds this permission in the matrix.
     Permission(&'static str),
+    /// As [`Access::Permission`], and a second-factor check within the last 5 minutes
+    /// (step-up): admin changes and exports of personal or financial data.
+    StepUp(&'static str),
 }
 
 /// Every API route (method, path as in the OpenAPI document) and what it requires.
@@ -32,7 +37,15 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/health", Access::Public),
     (Method::POST, "/api/v1/auth/login", Access::Public),
     (Method::POST, "/api/v1/auth/logout", Access::Public),
-    (Method::GET, "/api/v1/me", Access::SignedIn),
+    (Method::GET, "/api/v1/me", Access::Pending),
+    (Method::POST, "/api/v1/auth/mfa/verify", Access::Pending),
+    (Method::POST, "/api/v1/me/mfa/enroll", Access::SignedIn),
+    (Method::POST, "/api/v1/me/mfa/confirm", Access::SignedIn),
+    (
+        Method::POST,
+        "/api/v1/admin/users/{id}/reset-mfa",
+        Access::StepUp("admin:write"),
+    ),
     (Method::GET, "/api/v1/me/sessions", Access::SignedIn),
     (Method::DELETE, "/api/v1/me/sessions/{id}", Access::SignedIn),
     (
@@ -113,7 +126,7 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (
         Method::PUT,
         "/api/v1/admin/roles/{role}/permissions",
-        Access::Permission("admin:write"),
+        Access::StepUp("admin:write"),
     ),
     (
         Method::GET,
@@ -123,22 +136,22 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (
         Method::POST,
         "/api/v1/admin/users",
-        Access::Permission("admin:write"),
+        Access::StepUp("admin:write"),
     ),
     (
         Method::PATCH,
         "/api/v1/admin/users/{id}",
-        Access::Permission("admin:write"),
+        Access::StepUp("admin:write"),
     ),
     (
         Method::POST,
         "/api/v1/admin/users/{id}/erase",
-        Access::Permission("admin:write"),
+        Access::StepUp("admin:write"),
     ),
     (
         Method::GET,
         "/api/v1/admin/users/{id}/export",
-        Access::Permission("admin:read"),
+        Access::StepUp("admin:read"),
     ),
     (
         Method::GET,
@@ -148,7 +161,7 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (
         Method::DELETE,
         "/api/v1/admin/sessions/{id}",
-        Access::Permission("admin:write"),
+        Access::StepUp("admin:write"),
     ),
     (
         Method::GET,
@@ -158,7 +171,7 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (
         Method::GET,
         "/api/v1/admin/audit/export",
-        Access::Permission("admin:read"),
+        Access::StepUp("admin:read"),
     ),
     (
         Method::GET,
@@ -193,6 +206,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::get_me))
+        .routes(routes!(auth::verify_mfa))
+        .routes(routes!(me::enroll_mfa))
+        .routes(routes!(me::confirm_mfa))
+        .routes(routes!(admin::reset_mfa))
         .routes(routes!(me::list_my_sessions))
         .routes(routes!(me::revoke_my_session))
         .routes(routes!(reference::list_regions))

@@ -12,6 +12,7 @@ mod m0002_login_security;
 mod m0003_forecasting;
 mod m0004_forecast_run_leases;
 mod m0005_governance;
+mod m0006_mfa;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_forecasting::Migration),
             Box::new(m0004_forecast_run_leases::Migration),
             Box::new(m0005_governance::Migration),
+            Box::new(m0006_mfa::Migration),
         ]
     }
 }

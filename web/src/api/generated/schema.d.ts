@@ -240,6 +240,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{id}/reset-mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Removes a user's two-factor sign-in (a lost phone): secret and recovery codes deleted,
+         *     sessions ended; they set it up again at their next sign-in.
+         */
+        post: operations["reset_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -255,7 +275,8 @@ export interface paths {
          *     for it, even with the right password, is answered 429 `account_locked` with `Retry-After`
          *     until the window has passed — for unknown e-mails too, so a lockout reveals nothing. A
          *     successful sign-in clears the e-mail's failures and revokes the user's oldest sessions
-         *     beyond [`MAX_SESSIONS_PER_USER`].
+         *     beyond [`MAX_SESSIONS_PER_USER`]. For a user with two-factor sign-in the answer has
+         *     `mfa_pending: true` and the session reaches nothing until `POST /api/v1/auth/mfa/verify`.
          */
         post: operations["login"];
         delete?: never;
@@ -275,6 +296,28 @@ export interface paths {
         put?: never;
         /** Ends the current session and clears the cookie. */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finishes a sign-in with the second factor, or steps up an existing session: checks a
+         *     TOTP code (each time step accepted once) or an unused recovery code, and records the
+         *     check on the session — admin changes and exports are then allowed for 5 minutes.
+         *     Five wrong codes in 15 minutes lock code entry (429).
+         */
+        post: operations["verify_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -463,6 +506,46 @@ export interface paths {
         get: operations["get_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms the enrolment with a first code from the app: two-factor sign-in is on from
+         *     now, this session counts as checked, and ten recovery codes are returned, once.
+         */
+        post: operations["confirm_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts setting up two-factor sign-in: issues a secret (replacing an unconfirmed one).
+         *     Refused (409) when it is already set up: an admin resets it first.
+         */
+        post: operations["enroll_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1223,12 +1306,40 @@ export interface components {
              * @description User id.
              */
             id: number;
+            /** @description Whether two-factor sign-in is set up. */
+            mfa_enabled: boolean;
+            /**
+             * @description Signed in with a password, the second factor still to come: only
+             *     `POST /api/v1/auth/mfa/verify` (and this) answer until then.
+             */
+            mfa_pending: boolean;
+            /** @description Whether the role's areas include administration, which needs two-factor sign-in. */
+            mfa_required: boolean;
             /** @description Display name. */
             name: string;
             /** @description Permission codes (`resource:action`) the role holds. */
             permissions: string[];
             /** @description Role. */
             role: components["schemas"]["Role"];
+            /**
+             * Format: date-time
+             * @description Until when admin changes and exports are allowed without a new code (step-up).
+             */
+            step_up_until?: string | null;
+        };
+        /** @description A code from an authenticator app, or a recovery code. */
+        MfaCode: {
+            /** @description Six digits, or a recovery code such as `abcde-12345`. */
+            code: string;
+        };
+        /** @description A new two-factor enrolment: the secret to add to an authenticator app. */
+        MfaEnrollment: {
+            /** @description The `otpauth://` URL. */
+            otpauth_url: string;
+            /** @description The URL as an SVG QR code. */
+            qr_svg: string;
+            /** @description The secret, base32 (to type in when the QR code cannot be scanned). */
+            secret: string;
         };
         /** @description Backtest metrics of one model. */
         ModelMetrics: {
@@ -1393,6 +1504,11 @@ export interface components {
              * @description Total number of products.
              */
             total: number;
+        };
+        /** @description Codes that each sign in once when the authenticator app is lost. */
+        RecoveryCodes: {
+            /** @description Shown once; only their hashes are kept. */
+            codes: string[];
         };
         /** @description A sales region. */
         Region: {
@@ -2283,6 +2399,52 @@ export interface operations {
             };
         };
     };
+    reset_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2358,6 +2520,72 @@ export interface operations {
             };
             /** @description Sent from a page of another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    verify_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCode"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Two-factor sign-in is not set up */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Wrong or already used code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many wrong codes; see `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2960,6 +3188,96 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCode"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    enroll_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrollment"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
