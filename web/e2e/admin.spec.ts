@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { DEMO_PASSWORD } from './global-setup';
 import { serverUrl } from './server-url';
+import { totp } from './totp';
 
 test.use({ baseURL: serverUrl() });
 
@@ -32,6 +33,20 @@ test('an admin removes a VIEWER permission in the matrix editor: the viewer lose
   const viewer = await signedIn(browser, 'viewer@sentia.demo');
   const admin = await signedIn(browser, 'admin@sentia.demo');
   const viewerNav = viewer.getByRole('navigation', { name: 'Main' });
+
+  // Administration needs two-factor sign-in: the admin sets it up first.
+  expect((await admin.request.get('/api/v1/admin/users')).status()).toBe(403);
+  await admin.goto('/admin');
+  await admin.getByRole('button', { name: 'Start setup' }).click();
+  await expect(admin.getByRole('img', { name: /QR code/ })).toBeVisible();
+  const secret = (await admin.getByTestId('mfa-secret').textContent())?.trim() ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await admin.getByLabel('Code from the app').fill(totp(secret));
+  await admin.getByRole('button', { name: 'Turn on' }).click();
+  await expect(admin.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
+  await admin.getByRole('button', { name: /I have saved them/ }).click();
+  await expect(admin.getByRole('heading', { level: 1, name: 'Administration' })).toBeVisible();
+  await expect(admin.getByRole('status').filter({ hasText: 'admin changes are allowed until' })).toBeVisible();
 
   // Before: the viewer sees forecasting, but not the admin portal.
   await viewer.goto('/forecasting');
@@ -67,6 +82,10 @@ test('an admin removes a VIEWER permission in the matrix editor: the viewer lose
   await viewer.reload();
   await expect(viewer.getByRole('heading', { level: 1, name: 'Forecasting' })).toBeVisible();
   expect((await viewer.request.get('/api/v1/forecasting/series')).status()).toBe(200);
+
+  // Leave the demo admin as it was for the other tests: reset its second factor.
+  const me = (await (await admin.request.get('/api/v1/me')).json()) as { id: number };
+  expect((await admin.request.post(`/api/v1/admin/users/${String(me.id)}/reset-mfa`)).status()).toBe(200);
 
   await viewer.context().close();
   await admin.context().close();

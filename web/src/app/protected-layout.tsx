@@ -16,6 +16,10 @@ export function ProtectedLayout() {
     const search = next === '/' ? '' : `?next=${encodeURIComponent(next)}`;
     return <Navigate to={`/login${search}`} replace />;
   }
+  if (me.data?.mfa_pending) {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={`/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`} replace />;
+  }
   if (me.error && !me.data) {
     return (
       <main className="mx-auto max-w-lg p-6">

@@ -6,6 +6,7 @@ import { ProtectedLayout } from '@/app/protected-layout';
 import { RequirePermission } from '@/app/require-permission';
 import { hasPermission, meQuery } from '@/features/auth/api/auth-queries';
 import { LoginPage } from '@/features/auth/components/login-page';
+import { MfaEnrollPanel, StepUpBar } from '@/features/auth/components/mfa-panels';
 import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
 
 // Pages load on demand so the login screen does not wait for the charting library.
@@ -38,7 +39,15 @@ function ForecastingRoute() {
 /** The admin portal with what the user may change there. */
 function AdminRoute() {
   const { data: me } = useQuery(meQuery);
-  return <AdminPage canEdit={hasPermission(me, 'admin:write')} selfId={me?.id ?? -1} />;
+  if (!me) return null;
+  // The server refuses administration without two-factor sign-in; set it up first.
+  if (!me.mfa_enabled) return <MfaEnrollPanel />;
+  return (
+    <>
+      <StepUpBar me={me} />
+      <AdminPage canEdit={hasPermission(me, 'admin:write')} selfId={me.id} />
+    </>
+  );
 }
 
 function Page({ children }: { children: ReactNode }) {

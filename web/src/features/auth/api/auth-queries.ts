@@ -42,3 +42,36 @@ export function useLogout() {
     },
   });
 }
+
+export type MfaEnrollment = Schemas['MfaEnrollment'];
+
+/** Checks a second-factor code: finishes a sign-in, or steps up the session for 5 minutes. */
+export function useVerifyMfa() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationKey: ['mfa', 'verify'],
+    mutationFn: (code: string) => unwrap(api.POST('/api/v1/auth/mfa/verify', { body: { code } })),
+    onSuccess: (me) => {
+      queryClient.setQueryData(authKeys.me, me);
+    },
+  });
+}
+
+export function useEnrollMfa() {
+  return useMutation({
+    mutationKey: ['mfa', 'enroll'],
+    mutationFn: () => unwrap(api.POST('/api/v1/me/mfa/enroll')),
+  });
+}
+
+export function useConfirmMfa() {
+  return useMutation({
+    mutationKey: ['mfa', 'confirm'],
+    mutationFn: (code: string) => unwrap(api.POST('/api/v1/me/mfa/confirm', { body: { code } })),
+  });
+}
+
+/** Whether the session's last second-factor check still counts as a step-up. */
+export function steppedUp(me: Me | undefined, now = Date.now()): boolean {
+  return me?.step_up_until != null && Date.parse(me.step_up_until) > now;
+}

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, type SubmitEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { meQuery, useLogin } from '@/features/auth/api/auth-queries';
+import { meQuery, useLogin, useLogout, useVerifyMfa } from '@/features/auth/api/auth-queries';
 import { ErrorAlert } from '@/shared/components/alert';
 import { Button } from '@/shared/components/button';
 
@@ -22,7 +22,8 @@ export function LoginPage() {
   const passwordId = useId();
   const next = safeNext(params.get('next'));
 
-  if (me.data) return <Navigate to={next} replace />;
+  if (me.data && !me.data.mfa_pending) return <Navigate to={next} replace />;
+  if (me.data?.mfa_pending) return <MfaStep next={next} />;
 
   function onSubmit(event: SubmitEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -35,8 +36,9 @@ export function LoginPage() {
         password: typeof password === 'string' ? password : '',
       },
       {
-        onSuccess: () => {
-          void navigate(next, { replace: true });
+        onSuccess: (signedIn) => {
+          // With two-factor sign-in the page asks for the code next (the cached user is pending).
+          if (!signedIn.mfa_pending) void navigate(next, { replace: true });
         },
       },
     );
@@ -86,6 +88,48 @@ export function LoginPage() {
             </Button>
           </form>
         </div>
+      </div>
+    </main>
+  );
+}
+
+/** The second sign-in step: a code from the authenticator app, or a recovery code. */
+function MfaStep({ next }: { next: string }) {
+  const navigate = useNavigate();
+  const verify = useVerifyMfa();
+  const logout = useLogout();
+  const codeId = useId();
+
+  function onSubmit(event: SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const code = new FormData(event.currentTarget).get('code');
+    verify.mutate(typeof code === 'string' ? code.trim() : '', {
+      onSuccess: () => {
+        void navigate(next, { replace: true });
+      },
+    });
+  }
+
+  return (
+    <main className="flex min-h-dvh items-center justify-center bg-slate-50 px-4 py-12">
+      <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
+        <h1 className="text-lg font-semibold text-slate-900">Two-factor sign-in</h1>
+        <p className="mt-1 text-sm text-slate-500">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+        <form className="mt-6 space-y-4" onSubmit={onSubmit}>
+          {verify.isError ? <ErrorAlert title="Code not accepted" error={verify.error} /> : null}
+          <div>
+            <label htmlFor={codeId} className="mb-1.5 block text-sm font-medium text-slate-700">
+              Code
+            </label>
+            <input id={codeId} name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus className={inputClass} />
+          </div>
+          <Button type="submit" variant="primary" className="w-full" disabled={verify.isPending}>
+            {verify.isPending ? 'Checking…' : 'Continue'}
+          </Button>
+          <Button variant="ghost" className="w-full" onClick={() => { logout.mutate(); }}>
+            Use another account
+          </Button>
+        </form>
       </div>
     </main>
   );
