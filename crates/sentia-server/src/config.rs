@@ -25,6 +25,11 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Start a forecast run at start-up when there is demand history but no forecast yet.
     pub forecast_on_start: bool,
+    /// Requests per minute one client address may make to the sign-in endpoints
+    /// (`/api/v1/auth/…`).
+    pub auth_rate_per_minute: u32,
+    /// API requests per minute one signed-in user may make.
+    pub api_rate_per_minute: u32,
 }
 
 impl Default for Config {
@@ -37,6 +42,8 @@ impl Default for Config {
             demo_password: None,
             secure_cookies: false,
             forecast_on_start: true,
+            auth_rate_per_minute: 20,
+            api_rate_per_minute: 100,
         }
     }
 }

@@ -80,6 +80,12 @@ pub enum ApiError {
     /// 403: the route needs a fresh second-factor check (step-up).
     #[error("confirm with a code from your authenticator app (valid 5 minutes)")]
     StepUpRequired,
+    /// 429: too many requests; `Retry-After` says when to try again.
+    #[error("too many requests; slow down")]
+    RateLimited {
+        /// Seconds until the next request is allowed.
+        retry_after_secs: u64,
+    },
     /// 403: a state-changing request sent from a page of another origin.
     #[error("cross-origin request refused")]
     ForeignOrigin,
@@ -233,6 +239,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, "account_locked", vec![])
             }
             ApiError::MfaRequired => (StatusCode::UNAUTHORIZED, "mfa_required", vec![]),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", vec![]),
             ApiError::MfaEnrollmentRequired => {
                 (StatusCode::FORBIDDEN, "mfa_enrollment_required", vec![])
             }
@@ -262,7 +269,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::AccountLocked { retry_after_secs } = self {
+        if let ApiError::AccountLocked { retry_after_secs }
+        | ApiError::RateLimited { retry_after_secs } = self
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),

@@ -167,7 +167,12 @@ impl Application {
         let start_forecast = config.forecast_on_start
             && !sentia_store::forecasting::has_forecasts(&db).await?
             && !bootstrap::is_empty(&db).await?;
+        let limits = Arc::new(security::RateLimits::new(
+            config.auth_rate_per_minute,
+            config.api_rate_per_minute,
+        ));
         let state = AppState {
+            limits,
             db,
             cube: Arc::default(),
             history: Arc::default(),
@@ -175,6 +180,17 @@ impl Application {
             started: Instant::now(),
             clock,
         };
+        {
+            // Forget rate-limit keys that have recovered, so memory stays bounded.
+            let limits = state.limits.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+                loop {
+                    every.tick().await;
+                    limits.shrink();
+                }
+            });
+        }
         if start_forecast {
             match forecasting::runner::start(&state.db, &state.clock, "startup").await {
                 Ok(run) => tracing::info!(

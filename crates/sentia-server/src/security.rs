@@ -67,6 +67,60 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// Request rate limits, kept in this instance's memory (GCRA, `governor`): sign-in endpoints
+/// per client address, the rest of the API per signed-in user. A refused request is answered
+/// 429 `rate_limited` with `Retry-After`. Several instances each apply the limits.
+#[derive(Debug)]
+pub struct RateLimits {
+    auth: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    api: governor::DefaultKeyedRateLimiter<i64>,
+}
+
+impl RateLimits {
+    /// Limits of `auth_per_minute` per address and `api_per_minute` per user (each also the
+    /// burst allowed at once).
+    pub fn new(auth_per_minute: u32, api_per_minute: u32) -> Self {
+        let quota = |n: u32| {
+            governor::Quota::per_minute(std::num::NonZeroU32::new(n.max(1)).expect("at least 1"))
+        };
+        RateLimits {
+            auth: governor::RateLimiter::keyed(quota(auth_per_minute)),
+            api: governor::RateLimiter::keyed(quota(api_per_minute)),
+        }
+    }
+
+    fn refused<P: governor::clock::Reference>(
+        not_until: &governor::NotUntil<P>,
+        now: P,
+    ) -> ApiError {
+        ApiError::RateLimited {
+            retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
+        }
+    }
+
+    /// Counts a sign-in request from `ip`.
+    pub fn check_auth(&self, ip: std::net::IpAddr) -> Result<(), ApiError> {
+        use governor::clock::Clock;
+        self.auth
+            .check_key(&ip)
+            .map_err(|n| Self::refused(&n, governor::clock::DefaultClock::default().now()))
+    }
+
+    /// Counts an API request by user `id`.
+    pub fn check_api(&self, id: i64) -> Result<(), ApiError> {
+        use governor::clock::Clock;
+        self.api
+            .check_key(&id)
+            .map_err(|n| Self::refused(&n, governor::clock::DefaultClock::default().now()))
+    }
+
+    /// Forgets keys whose limits have fully recovered (bounds memory).
+    pub fn shrink(&self) {
+        self.auth.retain_recent();
+        self.api.retain_recent();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,4 +25,6 @@ pub struct AppState {
     pub started: Instant,
     /// Source of "now" for session and lockout rules (the system clock outside tests).
     pub clock: Clock,
+    /// Request rate limits of this instance.
+    pub limits: Arc<crate::security::RateLimits>,
 }

@@ -35,6 +35,18 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
             return ApiError::Forbidden("undeclared".into()).into_response();
         }
     };
+    if path.starts_with("/api/v1/auth/") {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        if let Some(ip) = peer
+            && let Err(e) = state.limits.check_auth(ip)
+        {
+            tracing::warn!(%ip, "sign-in rate limit reached");
+            return e.into_response();
+        }
+    }
     if access == Access::Public {
         return next.run(req).await;
     }
@@ -47,6 +59,9 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
         Ok(None) => return ApiError::Unauthorized.into_response(),
         Err(e) => return e.into_response(),
     };
+    if let Err(e) = state.limits.check_api(user.user.id) {
+        return e.into_response();
+    }
     if let Err(e) = admit(&user, access, now) {
         return e.into_response();
     }

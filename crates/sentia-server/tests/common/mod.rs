@@ -42,6 +42,10 @@ impl TestApp {
             secure_cookies: false,
             // Forecast runs are started explicitly by the tests that need one.
             forecast_on_start: false,
+            // Tests fire requests far faster than people; `tests/rate_limits.rs` checks the
+            // product's limits.
+            auth_rate_per_minute: 100_000,
+            api_rate_per_minute: 100_000,
         };
         configure(&mut config);
         let clock = ManualClock::new(chrono::Utc::now());
