@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod api_tokens;
 pub mod audit;
 pub mod bulk;
 pub mod demo;

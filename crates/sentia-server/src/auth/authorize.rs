@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sentia_store::audit::{AuditContext, AuditEntry};
 
-use super::session::{resolve, token_from};
+use super::session::{bearer_from, resolve, resolve_token, token_from};
 use crate::error::ApiError;
 use crate::routes::{Access, access_of};
 use crate::state::AppState;
@@ -50,15 +50,33 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
     if access == Access::Public {
         return next.run(req).await;
     }
-    let Some(token) = token_from(req.headers()) else {
+    let now = sentia_store::db_time(state.clock.now());
+    let resolved = if let Some(token) = token_from(req.headers()) {
+        resolve(&state, &token, now).await
+    } else if let Some(token) = bearer_from(req.headers()) {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let meta = RequestMeta::of(req.headers(), peer);
+        resolve_token(&state, &token, &meta, now).await
+    } else {
         return ApiError::Unauthorized.into_response();
     };
-    let now = sentia_store::db_time(state.clock.now());
-    let user = match resolve(&state, &token, now).await {
+    let user = match resolved {
         Ok(Some(u)) => u,
         Ok(None) => return ApiError::Unauthorized.into_response(),
         Err(e) => return e.into_response(),
     };
+    // A machine's token reaches the product's data, never the account itself (sessions,
+    // second factor, other tokens).
+    if user.token_id.is_some()
+        && matches!(access, Access::SignedIn | Access::Pending)
+        && path != "/api/v1/me"
+    {
+        return ApiError::Forbidden("a signed-in session (not an API token)".into())
+            .into_response();
+    }
     if let Err(e) = state.limits.check_api(user.user.id) {
         return e.into_response();
     }

@@ -56,6 +56,60 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The API token of an `Authorization: Bearer …` header, if any.
+pub fn bearer_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Prefix of every API token (so leaked ones are easy to find in logs and code).
+pub const API_TOKEN_PREFIX: &str = "sentia_";
+
+/// Looks an API token up: the owner with their role's permissions narrowed to the token's
+/// scopes. Uses are recorded at most once a minute (and audited then).
+pub async fn resolve_token(
+    state: &AppState,
+    token: &str,
+    meta: &super::RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, ApiError> {
+    if !token.starts_with(API_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let Some((t, user)) =
+        sentia_store::api_tokens::resolve(&state.db, &token_hash(token), now).await?
+    else {
+        return Ok(None);
+    };
+    if t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL) {
+        sentia_store::api_tokens::touch(&state.db, t.id, now).await?;
+        sentia_store::audit::record(
+            &state.db,
+            &meta.entry(
+                now,
+                Some(user.id),
+                "api_token.use",
+                "api_token",
+                Some(t.id.to_string()),
+            ),
+        )
+        .await?;
+    }
+    let held = users::permissions_of(&state.db, user.role).await?;
+    Ok(Some(CurrentUser {
+        session_id: -1,
+        token_id: Some(t.id),
+        mfa_enabled: false,
+        mfa_at: None,
+        permissions: held.into_iter().filter(|p| t.scopes.contains(p)).collect(),
+        user,
+    }))
+}
+
 /// The session token sent by the browser, if any.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
     headers
@@ -90,8 +144,10 @@ pub fn set_cookie(headers: &mut HeaderMap, v: HeaderValue) {
 /// The signed-in user of a request with the permissions of their role.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    /// The session's row id.
+    /// The session's row id (`-1` for a request signed with an API token).
     pub session_id: i64,
+    /// The API token the request was signed with, if it was.
+    pub token_id: Option<i64>,
     /// Whether the user has two-factor sign-in enabled.
     pub mfa_enabled: bool,
     /// Last second-factor check on this session.
@@ -144,6 +200,7 @@ pub async fn resolve(
     }
     Ok(Some(CurrentUser {
         session_id: p.session_id,
+        token_id: None,
         mfa_enabled: p.mfa_enabled,
         mfa_at: p.mfa_at,
         user: p.user,

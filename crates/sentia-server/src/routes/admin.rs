@@ -1060,3 +1060,34 @@ pub async fn reset_mfa(
     txn.commit().await.map_err(StoreError::from)?;
     Ok(Json(summary_of(&state, id).await?))
 }
+
+/// Everyone's API tokens.
+#[utoipa::path(get, path = "/api/v1/admin/tokens", operation_id = "list_tokens", tag = "admin",
+    responses((status = 200, body = super::me::ApiTokenList), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_tokens(
+    _user: CurrentUser,
+    State(state): State<AppState>,
+) -> ApiResult<Json<super::me::ApiTokenList>> {
+    let list = sentia_store::api_tokens::list(&state.db, None).await?;
+    Ok(Json(super::me::ApiTokenList {
+        tokens: list.into_iter().map(super::me::token_view).collect(),
+    }))
+}
+
+/// Revokes anyone's API token.
+#[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}", operation_id = "revoke_token", tag = "admin",
+    params(("id" = i64, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn revoke_token(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    super::me::revoke_token(&state, &user, &meta, id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -230,6 +230,7 @@ pub async fn login(
         .is_some();
     let current = CurrentUser {
         session_id,
+        token_id: None,
         mfa_enabled,
         mfa_at: None,
         user,

@@ -46,6 +46,19 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
         "/api/v1/admin/users/{id}/reset-mfa",
         Access::StepUp("admin:write"),
     ),
+    (Method::GET, "/api/v1/me/tokens", Access::SignedIn),
+    (Method::POST, "/api/v1/me/tokens", Access::SignedIn),
+    (Method::DELETE, "/api/v1/me/tokens/{id}", Access::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/admin/tokens",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/admin/tokens/{id}",
+        Access::StepUp("admin:write"),
+    ),
     (Method::GET, "/api/v1/me/sessions", Access::SignedIn),
     (Method::DELETE, "/api/v1/me/sessions/{id}", Access::SignedIn),
     (
@@ -210,6 +223,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(me::enroll_mfa))
         .routes(routes!(me::confirm_mfa))
         .routes(routes!(admin::reset_mfa))
+        .routes(routes!(me::list_my_tokens, me::create_my_token))
+        .routes(routes!(me::revoke_my_token))
+        .routes(routes!(admin::list_tokens))
+        .routes(routes!(admin::revoke_token))
         .routes(routes!(me::list_my_sessions))
         .routes(routes!(me::revoke_my_session))
         .routes(routes!(reference::list_regions))

@@ -13,6 +13,7 @@ mod m0003_forecasting;
 mod m0004_forecast_run_leases;
 mod m0005_governance;
 mod m0006_mfa;
+mod m0007_api_tokens;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_forecast_run_leases::Migration),
             Box::new(m0005_governance::Migration),
             Box::new(m0006_mfa::Migration),
+            Box::new(m0007_api_tokens::Migration),
         ]
     }
 }
