@@ -35,6 +35,17 @@ function NavLinks({ me, onNavigate }: { me: Me; onNavigate?: () => void }) {
         </li>
       ))}
       <li>
+        <NavLink
+          to="/account"
+          onClick={onNavigate}
+          className={({ isActive }) =>
+            cn(linkClass, isActive ? 'bg-indigo-50 text-indigo-700' : 'text-slate-700 hover:bg-slate-100 hover:text-slate-900')
+          }
+        >
+          Your account
+        </NavLink>
+      </li>
+      <li>
         <a href="/api/docs" className={cn(linkClass, 'text-slate-700 hover:bg-slate-100 hover:text-slate-900')}>
           API reference
         </a>

@@ -17,6 +17,10 @@ const ProductsPage = lazy(async () => ({
   default: (await import('@/features/products/components/products-page')).ProductsPage,
 }));
 
+const AccountPage = lazy(async () => ({
+  default: (await import('@/features/account/components/account-page')).AccountPage,
+}));
+
 const AdminPage = lazy(async () => ({
   default: (await import('@/features/admin/components/admin-page')).AdminPage,
 }));
@@ -34,6 +38,11 @@ function ForecastingRoute() {
       canOverride={hasPermission(me, 'forecasting:write')}
     />
   );
+}
+
+function AccountRoute() {
+  const { data: me } = useQuery(meQuery);
+  return <AccountPage permissions={me?.permissions ?? []} />;
 }
 
 /** The admin portal with what the user may change there. */
@@ -99,6 +108,15 @@ export function createRouter() {
                 <ForecastingRoute />
               </Page>
             </RequirePermission>
+          ),
+        },
+        {
+          path: 'account',
+          element: (
+            <Page>
+              <title>Your account · Sentia</title>
+              <AccountRoute />
+            </Page>
           ),
         },
         {
