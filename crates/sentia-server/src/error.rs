@@ -89,6 +89,9 @@ pub enum ApiError {
     /// 403: a state-changing request sent from a page of another origin.
     #[error("cross-origin request refused")]
     ForeignOrigin,
+    /// 403: the feature is switched off (for the user's role) by an admin.
+    #[error("the feature '{0}' is switched off")]
+    FeatureDisabled(String),
     /// 403: signed in but not allowed.
     #[error("you do not have permission '{0}'")]
     Forbidden(String),
@@ -246,6 +249,7 @@ impl IntoResponse for ApiError {
             ApiError::StepUpRequired => (StatusCode::FORBIDDEN, "step_up_required", vec![]),
             ApiError::ForeignOrigin => (StatusCode::FORBIDDEN, "forbidden_origin", vec![]),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
+            ApiError::FeatureDisabled(_) => (StatusCode::FORBIDDEN, "feature_disabled", vec![]),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![]),
             ApiError::Missing { details, .. } => {
                 (StatusCode::NOT_FOUND, "not_found", details.clone())

@@ -65,6 +65,7 @@ fn concrete(path: &str) -> String {
         .replace("{channel}", "SHOP-UK")
         .replace("{role}", "VIEWER")
         .replace("{id}", "987654321")
+        .replace("{key}", "no_such_flag")
 }
 
 async fn call(app: &TestApp, client: &reqwest::Client, method: &Method, path: &str) -> StatusCode {

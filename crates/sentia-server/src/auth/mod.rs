@@ -8,3 +8,16 @@ pub mod session;
 
 pub use authorize::{RequestMeta, authorize};
 pub use session::{CurrentUser, SESSION_COOKIE};
+
+/// Fails with 403 `feature_disabled` unless feature flag `key` is on for the user's role.
+pub async fn require_feature(
+    state: &crate::state::AppState,
+    user: &CurrentUser,
+    key: &str,
+) -> Result<(), crate::error::ApiError> {
+    if sentia_store::features::enabled(&state.db, key, user.user.role).await? {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::FeatureDisabled(key.to_owned()))
+    }
+}

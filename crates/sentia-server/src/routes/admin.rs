@@ -1091,3 +1091,113 @@ pub async fn revoke_token(
     super::me::revoke_token(&state, &user, &meta, id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A feature flag's setting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FeatureFlag {
+    /// Key.
+    pub key: String,
+    /// What it switches.
+    pub description: String,
+    /// `on`, `off`, or `roles` (on only for `roles`).
+    pub mode: String,
+    /// Roles it is on for when `mode` is `roles`.
+    pub roles: Vec<Role>,
+}
+
+/// Every feature flag.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FeatureFlagList {
+    /// By key.
+    pub flags: Vec<FeatureFlag>,
+}
+
+/// A new setting for a flag.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetFeatureFlag {
+    /// `on`, `off` or `roles`.
+    pub mode: String,
+    /// With `roles`: the roles it is on for.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+fn flag_view(f: sentia_store::features::Flag) -> FeatureFlag {
+    use sentia_store::features::Mode;
+    let (mode, roles) = match f.mode {
+        Mode::On => ("on", vec![]),
+        Mode::Off => ("off", vec![]),
+        Mode::Roles(r) => ("roles", r.into_iter().map(Role::from).collect()),
+    };
+    FeatureFlag {
+        key: f.key,
+        description: f.description,
+        mode: mode.into(),
+        roles,
+    }
+}
+
+/// Every feature flag and its setting.
+#[utoipa::path(get, path = "/api/v1/admin/features", operation_id = "list_feature_flags", tag = "admin",
+    responses((status = 200, body = FeatureFlagList), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_feature_flags(
+    _user: CurrentUser,
+    State(state): State<AppState>,
+) -> ApiResult<Json<FeatureFlagList>> {
+    let flags = sentia_store::features::list(&state.db).await?;
+    Ok(Json(FeatureFlagList {
+        flags: flags.into_iter().map(flag_view).collect(),
+    }))
+}
+
+/// Switches a feature on, off, or on for some roles (audited); applies to the next request.
+#[utoipa::path(put, path = "/api/v1/admin/features/{key}", operation_id = "set_feature_flag", tag = "admin",
+    params(("key" = String, Path, description = "Flag key")),
+    request_body = SetFeatureFlag,
+    responses((status = 200, body = FeatureFlag), (status = 400, body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn set_feature_flag(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Path(key): Path<String>,
+    Json(body): Json<SetFeatureFlag>,
+) -> ApiResult<Json<FeatureFlag>> {
+    use sentia_store::features::Mode;
+    let mode = match body.mode.as_str() {
+        "on" | "off" if !body.roles.is_empty() => {
+            return Err(ApiError::unprocessable("roles", "only with mode 'roles'"));
+        }
+        "on" => Mode::On,
+        "off" => Mode::Off,
+        "roles" => Mode::Roles(body.roles.iter().map(|r| core_role(*r)).collect()),
+        _ => return Err(ApiError::unprocessable("mode", "must be on, off or roles")),
+    };
+    let t = now(&state);
+    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let (before, after) = sentia_store::features::set(&txn, &key, &mode).await?;
+    let (b, a) = (flag_view(before), flag_view(after));
+    audit::append(
+        &txn,
+        &meta
+            .entry(
+                t,
+                Some(user.user.id),
+                "feature_flag.update",
+                "feature_flag",
+                Some(key.clone()),
+            )
+            .details(serde_json::json!({
+                "old": { "mode": b.mode, "roles": b.roles },
+                "new": { "mode": a.mode, "roles": a.roles },
+            })),
+    )
+    .await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(Json(a))
+}

@@ -239,6 +239,7 @@ pub async fn create_my_token(
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
     use crate::error::ApiError;
     use sea_orm::TransactionTrait;
+    crate::auth::require_feature(&state, &user, "api_tokens").await?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::unprocessable(
@@ -363,4 +364,44 @@ pub(crate) async fn revoke_token(
     .await?;
     txn.commit().await.map_err(sentia_store::StoreError::from)?;
     Ok(())
+}
+
+/// A feature flag as it applies to the caller.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FeatureState {
+    /// Key.
+    pub key: String,
+    /// What it switches.
+    pub description: String,
+    /// Whether it is on for the caller's role.
+    pub enabled: bool,
+}
+
+/// Feature flags for the caller.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FeatureList {
+    /// By key.
+    pub features: Vec<FeatureState>,
+}
+
+/// Which features are on for the caller (the web app hides the rest; the server refuses
+/// them regardless).
+#[utoipa::path(get, path = "/api/v1/features", operation_id = "list_my_features", tag = "auth",
+    responses((status = 200, body = FeatureList), (status = 401, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_my_features(
+    user: CurrentUser,
+    State(state): State<AppState>,
+) -> ApiResult<Json<FeatureList>> {
+    let flags = sentia_store::features::list(&state.db).await?;
+    Ok(Json(FeatureList {
+        features: flags
+            .into_iter()
+            .map(|f| FeatureState {
+                enabled: f.on_for(user.user.role),
+                key: f.key,
+                description: f.description,
+            })
+            .collect(),
+    }))
 }

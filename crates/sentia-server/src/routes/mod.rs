@@ -46,6 +46,17 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
         "/api/v1/admin/users/{id}/reset-mfa",
         Access::StepUp("admin:write"),
     ),
+    (Method::GET, "/api/v1/features", Access::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/admin/features",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/admin/features/{key}",
+        Access::StepUp("admin:write"),
+    ),
     (Method::GET, "/api/v1/me/tokens", Access::SignedIn),
     (Method::POST, "/api/v1/me/tokens", Access::SignedIn),
     (Method::DELETE, "/api/v1/me/tokens/{id}", Access::SignedIn),
@@ -223,6 +234,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(me::enroll_mfa))
         .routes(routes!(me::confirm_mfa))
         .routes(routes!(admin::reset_mfa))
+        .routes(routes!(me::list_my_features))
+        .routes(routes!(admin::list_feature_flags))
+        .routes(routes!(admin::set_feature_flag))
         .routes(routes!(me::list_my_tokens, me::create_my_token))
         .routes(routes!(me::revoke_my_token))
         .routes(routes!(admin::list_tokens))

@@ -14,6 +14,7 @@ mod m0004_forecast_run_leases;
 mod m0005_governance;
 mod m0006_mfa;
 mod m0007_api_tokens;
+mod m0008_feature_flags;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_governance::Migration),
             Box::new(m0006_mfa::Migration),
             Box::new(m0007_api_tokens::Migration),
+            Box::new(m0008_feature_flags::Migration),
         ]
     }
 }

@@ -75,6 +75,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every feature flag and its setting. */
+        get: operations["list_feature_flags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/features/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Switches a feature on, off, or on for some roles (audited); applies to the next request. */
+        put: operations["set_feature_flag"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/health": {
         parameters: {
             query?: never;
@@ -367,6 +401,26 @@ export interface paths {
         };
         /** The sales channels. */
         get: operations["list_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which features are on for the caller (the web app hides the rest; the server refuses
+         *     them regardless).
+         */
+        get: operations["list_my_features"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1061,6 +1115,36 @@ export interface components {
              */
             value: number;
         };
+        /** @description A feature flag's setting. */
+        FeatureFlag: {
+            /** @description What it switches. */
+            description: string;
+            /** @description Key. */
+            key: string;
+            /** @description `on`, `off`, or `roles` (on only for `roles`). */
+            mode: string;
+            /** @description Roles it is on for when `mode` is `roles`. */
+            roles: components["schemas"]["Role"][];
+        };
+        /** @description Every feature flag. */
+        FeatureFlagList: {
+            /** @description By key. */
+            flags: components["schemas"]["FeatureFlag"][];
+        };
+        /** @description Feature flags for the caller. */
+        FeatureList: {
+            /** @description By key. */
+            features: components["schemas"]["FeatureState"][];
+        };
+        /** @description A feature flag as it applies to the caller. */
+        FeatureState: {
+            /** @description What it switches. */
+            description: string;
+            /** @description Whether it is on for the caller's role. */
+            enabled: boolean;
+            /** @description Key. */
+            key: string;
+        };
         /** @description A problem with one input field. */
         FieldError: {
             /** @description Parameter or body field at fault. */
@@ -1721,6 +1805,13 @@ export interface components {
              */
             user_id: number;
         };
+        /** @description A new setting for a flag. */
+        SetFeatureFlag: {
+            /** @description `on`, `off` or `roles`. */
+            mode: string;
+            /** @description With `roles`: the roles it is on for. */
+            roles?: components["schemas"]["Role"][];
+        };
         /** @description The full set of permissions a role is to hold. */
         SetRolePermissions: {
             /** @description Permission codes. */
@@ -2040,6 +2131,107 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_feature_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlagList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    set_feature_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Flag key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFeatureFlag"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlag"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2820,6 +3012,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_my_features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureList"];
                 };
             };
             401: {

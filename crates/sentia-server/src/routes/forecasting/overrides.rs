@@ -144,6 +144,7 @@ pub async fn create_forecast_override(
     meta: RequestMeta,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ForecastOverride>)> {
+    crate::auth::require_feature(&state, &user, "forecast_overrides").await?;
     let h = history(&state).await?;
     let s = find_series(&h, &sku, &channel)?;
     let (period, value, reason) = parse_body(&body)?;

@@ -282,10 +282,11 @@ pub async fn get_forecast_accuracy(
         (status = 404, body = ApiErrorBody), (status = 503, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn export_forecast_series(
-    _user: CurrentUser,
+    user: CurrentUser,
     State(state): State<AppState>,
     Path((sku, channel)): Path<(String, String)>,
 ) -> ApiResult<impl IntoResponse> {
+    crate::auth::require_feature(&state, &user, "forecast_export").await?;
     let h = history(&state).await?;
     let s = find_series(&h, &sku, &channel)?;
     let forecasts = store::series_forecasts(&state.db, &sku, &channel).await?;
