@@ -4,7 +4,7 @@ import { createBrowserRouter } from 'react-router';
 import { NotFoundPage } from '@/app/not-found-page';
 import { ProtectedLayout } from '@/app/protected-layout';
 import { RequirePermission } from '@/app/require-permission';
-import { hasPermission, meQuery } from '@/features/auth/api/auth-queries';
+import { featureOn, featuresQuery, hasPermission, meQuery } from '@/features/auth/api/auth-queries';
 import { LoginPage } from '@/features/auth/components/login-page';
 import { MfaEnrollPanel, StepUpBar } from '@/features/auth/components/mfa-panels';
 import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
@@ -32,17 +32,20 @@ const ForecastingPage = lazy(async () => ({
 /** The forecasting page with what the user may do there (from `/api/v1/me`). */
 function ForecastingRoute() {
   const { data: me } = useQuery(meQuery);
+  const { data: features } = useQuery(featuresQuery);
   return (
     <ForecastingPage
       canRun={hasPermission(me, 'forecasting:execute')}
-      canOverride={hasPermission(me, 'forecasting:write')}
+      canOverride={hasPermission(me, 'forecasting:write') && featureOn(features, 'forecast_overrides')}
+      canExport={featureOn(features, 'forecast_export')}
     />
   );
 }
 
 function AccountRoute() {
   const { data: me } = useQuery(meQuery);
-  return <AccountPage permissions={me?.permissions ?? []} />;
+  const { data: features } = useQuery(featuresQuery);
+  return <AccountPage permissions={me?.permissions ?? []} tokensEnabled={featureOn(features, 'api_tokens')} />;
 }
 
 /** The admin portal with what the user may change there. */

@@ -164,13 +164,13 @@ function TokensPanel({ permissions }: { permissions: string[] }) {
 }
 
 /** The signed-in user's own sessions and API tokens. */
-export function AccountPage({ permissions }: { permissions: string[] }) {
+export function AccountPage({ permissions, tokensEnabled }: { permissions: string[]; tokensEnabled: boolean }) {
   return (
     <>
       <PageHeader title="Your account" description="Where you are signed in, and the tokens your scripts use." />
       <div className="space-y-6">
         <SessionsPanel />
-        <TokensPanel permissions={permissions} />
+        {tokensEnabled ? <TokensPanel permissions={permissions} /> : null}
       </div>
     </>
   );

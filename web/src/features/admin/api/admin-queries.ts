@@ -10,6 +10,7 @@ export type AuditEntry = Schemas['AuditEntryView'];
 export type AuditVerification = Schemas['AuditVerification'];
 export type SystemHealth = Schemas['SystemHealth'];
 export type AdminRole = Schemas['Role'];
+export type FeatureFlag = Schemas['FeatureFlag'];
 
 export interface AuditFilters {
   action?: string;
@@ -25,6 +26,7 @@ export const adminKeys = {
   audit: (filters: AuditFilters) => ['admin', 'audit', filters] as const,
   verify: ['admin', 'audit-verify'] as const,
   health: ['admin', 'health'] as const,
+  flags: ['admin', 'flags'] as const,
 };
 
 export const matrixQuery = queryOptions({
@@ -121,6 +123,12 @@ export function useEraseUser() {
   );
 }
 
+export function useResetMfa() {
+  return useUserMutation('reset-mfa', (id: number) =>
+    unwrap(api.POST('/api/v1/admin/users/{id}/reset-mfa', { params: { path: { id } } })),
+  );
+}
+
 export function useRevokeSession() {
   return useUserMutation('revoke', (id: number) =>
     unwrap(api.DELETE('/api/v1/admin/sessions/{id}', { params: { path: { id } } })),
@@ -129,4 +137,22 @@ export function useRevokeSession() {
 
 export async function fetchUserExport(id: number) {
   return unwrap(api.GET('/api/v1/admin/users/{id}/export', { params: { path: { id } } }));
+}
+
+export const flagsQuery = queryOptions({
+  queryKey: adminKeys.flags,
+  queryFn: ({ signal }) => unwrap(api.GET('/api/v1/admin/features', { signal })),
+});
+
+export function useSetFlag() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationKey: ['admin', 'flags', 'set'],
+    mutationFn: ({ key, mode, roles }: { key: string; mode: string; roles: AdminRole[] }) =>
+      unwrap(api.PUT('/api/v1/admin/features/{key}', { params: { path: { key } }, body: { mode, roles } })),
+    onSettled: () => {
+      // Features the admin sees change too.
+      void queryClient.invalidateQueries();
+    },
+  });
 }

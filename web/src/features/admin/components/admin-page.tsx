@@ -1,5 +1,6 @@
 import { useSearchParams } from 'react-router';
 import { AuditPanel } from '@/features/admin/components/audit-panel';
+import { FlagsPanel } from '@/features/admin/components/flags-panel';
 import { PermissionMatrixPanel } from '@/features/admin/components/permission-matrix';
 import { SessionsPanel } from '@/features/admin/components/sessions-panel';
 import { SystemPanel } from '@/features/admin/components/system-panel';
@@ -11,6 +12,7 @@ const TABS = [
   { id: 'users', label: 'Users' },
   { id: 'permissions', label: 'Roles and permissions' },
   { id: 'sessions', label: 'Sessions' },
+  { id: 'flags', label: 'Feature flags' },
   { id: 'audit', label: 'Audit log' },
   { id: 'system', label: 'System health' },
 ] as const;
@@ -46,6 +48,7 @@ export function AdminPage({ canEdit, selfId }: { canEdit: boolean; selfId: numbe
         {tab === 'users' ? <UsersPanel canEdit={canEdit} selfId={selfId} /> : null}
         {tab === 'permissions' ? <PermissionMatrixPanel canEdit={canEdit} /> : null}
         {tab === 'sessions' ? <SessionsPanel canEdit={canEdit} /> : null}
+        {tab === 'flags' ? <FlagsPanel canEdit={canEdit} /> : null}
         {tab === 'audit' ? <AuditPanel /> : null}
         {tab === 'system' ? <SystemPanel /> : null}
       </div>

@@ -5,6 +5,7 @@ import {
   fetchUserExport,
   useCreateUser,
   useEraseUser,
+  useResetMfa,
   useUpdateUser,
   usersQuery,
   type AdminRole,
@@ -87,6 +88,7 @@ function CreateUserForm() {
 function UserRow({ user, selfId, canEdit }: { user: AdminUser; selfId: number; canEdit: boolean }) {
   const update = useUpdateUser();
   const erase = useEraseUser();
+  const resetMfa = useResetMfa();
   const [exportError, setExportError] = useState<unknown>(null);
   const self = user.id === selfId;
   const erased = user.erased_at != null;
@@ -135,6 +137,20 @@ function UserRow({ user, selfId, canEdit }: { user: AdminUser; selfId: number; c
               {user.active ? 'Deactivate' : 'Activate'}
             </Button>
           ) : null}
+          {!erased ? (
+            <Button
+              size="sm"
+              variant="ghost"
+              disabled={busy || resetMfa.isPending}
+              onClick={() => {
+                if (window.confirm(`Reset two-factor sign-in of ${user.email}? Their sessions end and they set it up again.`)) {
+                  resetMfa.mutate(user.id);
+                }
+              }}
+            >
+              Reset 2FA
+            </Button>
+          ) : null}
           <Button size="sm" variant="ghost" onClick={() => void exportData()}>
             Export data
           </Button>
@@ -153,8 +169,8 @@ function UserRow({ user, selfId, canEdit }: { user: AdminUser; selfId: number; c
             </Button>
           ) : null}
         </div>
-        {update.error || erase.error || exportError ? (
-          <p className="mt-1 text-xs text-red-700">{asApiError(update.error ?? erase.error ?? exportError).message}</p>
+        {update.error || erase.error || resetMfa.error || exportError ? (
+          <p className="mt-1 text-xs text-red-700">{asApiError(update.error ?? erase.error ?? resetMfa.error ?? exportError).message}</p>
         ) : null}
       </td>
     </tr>

@@ -75,3 +75,14 @@ export function useConfirmMfa() {
 export function steppedUp(me: Me | undefined, now = Date.now()): boolean {
   return me?.step_up_until != null && Date.parse(me.step_up_until) > now;
 }
+
+export const featuresQuery = queryOptions({
+  queryKey: ['auth', 'features'] as const,
+  queryFn: ({ signal }) => unwrap(api.GET('/api/v1/features', { signal })),
+  staleTime: 60_000,
+});
+
+/** Whether feature `key` is on for the user (off while unknown). */
+export function featureOn(features: Schemas['FeatureList'] | undefined, key: string): boolean {
+  return features?.features.find((f) => f.key === key)?.enabled ?? false;
+}

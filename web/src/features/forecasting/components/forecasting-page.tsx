@@ -26,6 +26,8 @@ interface ForecastingPageProps {
   canRun: boolean;
   /** The user may override forecasts. */
   canOverride: boolean;
+  /** Forecast CSV export is switched on for the user. */
+  canExport?: boolean;
 }
 
 const select = 'h-9 rounded-md border-0 bg-white py-0 pr-8 pl-2.5 text-sm shadow-sm ring-1 ring-inset ring-slate-300';
@@ -105,7 +107,7 @@ function SeriesPanels({ detail, canOverride }: { detail: SeriesDetail; canOverri
   );
 }
 
-export function ForecastingPage({ canRun, canOverride }: ForecastingPageProps) {
+export function ForecastingPage({ canRun, canOverride, canExport = true }: ForecastingPageProps) {
   const skuId = useId();
   const channelId = useId();
   const [params, setParams] = useSearchParams();
@@ -173,7 +175,7 @@ export function ForecastingPage({ canRun, canOverride }: ForecastingPageProps) {
             ))}
           </select>
         </div>
-        {sku && channel ? (
+        {sku && channel && canExport ? (
           <a href={exportUrl(sku, channel)} download className={buttonClass('secondary', 'md')}>
             Export CSV
           </a>
