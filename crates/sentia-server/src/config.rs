@@ -30,6 +30,10 @@ pub struct Config {
     pub auth_rate_per_minute: u32,
     /// API requests per minute one signed-in user may make.
     pub api_rate_per_minute: u32,
+    /// Issuer URL of an OpenID Connect provider whose bearer JWTs the API accepts.
+    pub oidc_issuer: Option<String>,
+    /// The audience (client id) those tokens must name in `aud` or `azp`.
+    pub oidc_audience: Option<String>,
 }
 
 impl Default for Config {
@@ -44,6 +48,8 @@ impl Default for Config {
             forecast_on_start: true,
             auth_rate_per_minute: 20,
             api_rate_per_minute: 100,
+            oidc_issuer: None,
+            oidc_audience: None,
         }
     }
 }

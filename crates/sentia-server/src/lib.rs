@@ -171,7 +171,13 @@ impl Application {
             config.auth_rate_per_minute,
             config.api_rate_per_minute,
         ));
+        let oidc = match (&config.oidc_issuer, &config.oidc_audience) {
+            (Some(i), Some(a)) => Some(Arc::new(auth::oidc::OidcVerifier::new(i, a))),
+            (None, None) => None,
+            _ => anyhow::bail!("set both oidc_issuer and oidc_audience, or neither"),
+        };
         let state = AppState {
+            oidc,
             limits,
             db,
             cube: Arc::default(),

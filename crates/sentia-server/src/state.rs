@@ -25,6 +25,8 @@ pub struct AppState {
     pub started: Instant,
     /// Source of "now" for session and lockout rules (the system clock outside tests).
     pub clock: Clock,
+    /// Verifier of an external provider's bearer JWTs, when one is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::OidcVerifier>>,
     /// Request rate limits of this instance.
     pub limits: Arc<crate::security::RateLimits>,
 }

@@ -12,7 +12,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sentia_store::audit::{AuditContext, AuditEntry};
 
-use super::session::{bearer_from, resolve, resolve_token, token_from};
+use super::session::{
+    API_TOKEN_PREFIX, bearer_from, resolve, resolve_jwt, resolve_token, token_from,
+};
 use crate::error::ApiError;
 use crate::routes::{Access, access_of};
 use crate::state::AppState;
@@ -59,7 +61,11 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
         let meta = RequestMeta::of(req.headers(), peer);
-        resolve_token(&state, &token, &meta, now).await
+        if token.starts_with(API_TOKEN_PREFIX) {
+            resolve_token(&state, &token, &meta, now).await
+        } else {
+            resolve_jwt(&state, &token, &meta, now).await
+        }
     } else {
         return ApiError::Unauthorized.into_response();
     };
@@ -70,10 +76,7 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
     };
     // A machine's token reaches the product's data, never the account itself (sessions,
     // second factor, other tokens).
-    if user.token_id.is_some()
-        && matches!(access, Access::SignedIn | Access::Pending)
-        && path != "/api/v1/me"
-    {
+    if user.bearer && matches!(access, Access::SignedIn | Access::Pending) && path != "/api/v1/me" {
         return ApiError::Forbidden("a signed-in session (not an API token)".into())
             .into_response();
     }

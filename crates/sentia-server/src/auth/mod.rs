@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod mfa;
+pub mod oidc;
 pub mod password;
 pub mod session;
 

@@ -103,9 +103,81 @@ pub async fn resolve_token(
     Ok(Some(CurrentUser {
         session_id: -1,
         token_id: Some(t.id),
+        bearer: true,
         mfa_enabled: false,
         mfa_at: None,
         permissions: held.into_iter().filter(|p| t.scopes.contains(p)).collect(),
+        user,
+    }))
+}
+
+/// Looks a provider's JWT up: the local user with its e-mail, provisioned (audited) with
+/// the token's `sentia_role` (VIEWER if absent) when there is none yet. `None` when no
+/// provider is configured, the token fails verification, or the user is inactive.
+pub async fn resolve_jwt(
+    state: &AppState,
+    token: &str,
+    meta: &super::RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, ApiError> {
+    let Some(oidc) = &state.oidc else {
+        return Ok(None);
+    };
+    let claims = match oidc.verify(token).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::info!(error = %e, "bearer JWT refused");
+            return Ok(None);
+        }
+    };
+    let Some(email) = claims.email.as_deref().map(str::to_lowercase) else {
+        tracing::info!("bearer JWT without an e-mail claim refused");
+        return Ok(None);
+    };
+    let user = match users::find_by_email(&state.db, &email).await? {
+        Some(u) => u,
+        None => {
+            use sea_orm::TransactionTrait;
+            let role: Role = claims
+                .sentia_role
+                .as_deref()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(Role::Viewer);
+            let name = claims.name.clone().unwrap_or_else(|| email.clone());
+            let txn = state
+                .db
+                .begin()
+                .await
+                .map_err(sentia_store::StoreError::from)?;
+            let created = users::create(&txn, &email, &name, role, None, now).await?;
+            sentia_store::audit::append(
+                &txn,
+                &meta
+                    .entry(
+                        now,
+                        Some(created.id),
+                        "user.provision",
+                        "user",
+                        Some(created.id.to_string()),
+                    )
+                    .details(serde_json::json!({ "role": role.code(), "source": "oidc" })),
+            )
+            .await?;
+            txn.commit().await.map_err(sentia_store::StoreError::from)?;
+            created
+        }
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    let permissions = users::permissions_of(&state.db, user.role).await?;
+    Ok(Some(CurrentUser {
+        session_id: -1,
+        token_id: None,
+        bearer: true,
+        mfa_enabled: false,
+        mfa_at: None,
+        permissions,
         user,
     }))
 }
@@ -148,6 +220,9 @@ pub struct CurrentUser {
     pub session_id: i64,
     /// The API token the request was signed with, if it was.
     pub token_id: Option<i64>,
+    /// Signed with a bearer credential (an API token or a provider's JWT), not a session:
+    /// such requests never reach the account itself.
+    pub bearer: bool,
     /// Whether the user has two-factor sign-in enabled.
     pub mfa_enabled: bool,
     /// Last second-factor check on this session.
@@ -201,6 +276,7 @@ pub async fn resolve(
     Ok(Some(CurrentUser {
         session_id: p.session_id,
         token_id: None,
+        bearer: false,
         mfa_enabled: p.mfa_enabled,
         mfa_at: p.mfa_at,
         user: p.user,

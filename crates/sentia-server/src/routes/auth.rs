@@ -231,6 +231,7 @@ pub async fn login(
     let current = CurrentUser {
         session_id,
         token_id: None,
+        bearer: false,
         mfa_enabled,
         mfa_at: None,
         user,

@@ -46,6 +46,8 @@ impl TestApp {
             // product's limits.
             auth_rate_per_minute: 100_000,
             api_rate_per_minute: 100_000,
+            oidc_issuer: None,
+            oidc_audience: None,
         };
         configure(&mut config);
         let clock = ManualClock::new(chrono::Utc::now());
