@@ -47,7 +47,7 @@ pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use arima::{Arima, ArimaFitted, ArimaModel, ArimaOrder};
 pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
-pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
+pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport, MemberRuns, Settled};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 #[cfg(feature = "forest")]
 pub use forest::{ForestFitted, RandomForest};
@@ -420,7 +420,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
 }
 
 /// An ensemble from what follows `ensemble` in its name: optional settings
-/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`), then optionally `:a+b+…` members
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`), then optionally `:a+b+…` members
 /// (default [`ENSEMBLE_MEMBERS`]).
 #[cfg(feature = "anofox")]
 fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -439,6 +439,7 @@ fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn D
                 "trim" if v >= 1.0 => e.trim = v,
                 "folds" if v >= 1.0 && v.fract() == 0.0 => e.folds = v as usize,
                 "prior" => e.prior_scores = v,
+                "tail" => e.prior_tail = v,
                 _ => return None,
             }
         }
