@@ -9,7 +9,7 @@
 //! ```
 //!
 //! A variant is `key=value` pairs split by commas: `folds`, `shrink`, `power`, `trim`, `prior`,
-//! `tail` (as in the ensemble's name), `drop=a+b` (members left out) and `median=1`
+//! `tail`, `segments`, `worst` (as in the ensemble's name), `drop=a+b` (members left out) and `median=1`
 //! (weighted median). `default` is the default ensemble.
 
 use std::path::PathBuf;
@@ -59,6 +59,8 @@ fn variant(spec: &str, season: usize, horizon: usize) -> Result<Variant, String>
             "trim" => e.trim = x,
             "prior" => e.prior_scores = x,
             "tail" => e.prior_tail = x,
+            "segments" => e.segments = x as usize,
+            "worst" => e.drop_worst = x as usize,
             "median" if x > 0.0 => e.combination = Combination::WeightedMedian,
             _ => return Err(format!("unknown setting {kv}")),
         }

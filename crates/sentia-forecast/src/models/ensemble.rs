@@ -56,6 +56,12 @@ pub struct Ensemble {
     /// When > 0, the interval factor is shrunk towards 1 with this many pseudo-exceedances
     /// (scores beyond the level's quantile) instead of [`Ensemble::prior_scores`] (default 0).
     pub prior_tail: f64,
+    /// Parts of the horizon with their own interval factor, each shrunk towards the factor of
+    /// all steps (default 1: one factor for every step).
+    pub segments: usize,
+    /// The members with the largest backtest errors left out of each series' combination
+    /// (default 0; at least one member is always kept): a trimmed combination.
+    pub drop_worst: usize,
     /// Whether backtests select each member's form again on every fold (`true`) or refit the
     /// form selected on the whole series (`false`, the default: several times cheaper).
     pub reselect: bool,
@@ -131,6 +137,8 @@ impl Ensemble {
             trim: f64::INFINITY,
             prior_scores: 10.0,
             prior_tail: 0.0,
+            segments: 1,
+            drop_worst: 0,
             reselect: false,
             combination: Combination::WeightedMean,
         })
@@ -362,17 +370,28 @@ pub struct Settled {
     combination: Combination,
     /// Interval factor per calibration level (1 = the averaged intervals as they are).
     factors: Vec<(f64, f64)>,
+    /// Per calibration level, the factor of each segment of the calibrated horizon.
+    by_segment: Vec<Vec<f64>>,
+    /// The calibrated horizon.
+    horizon: usize,
     scores: usize,
     fallbacks: Vec<Fallback>,
 }
 
 impl Settled {
-    /// The factor for `level`: that of the nearest calibration level.
-    fn factor(&self, level: f64) -> f64 {
-        self.factors
-            .iter()
-            .min_by(|a, b| (a.0 - level).abs().total_cmp(&(b.0 - level).abs()))
-            .map_or(1.0, |f| f.1)
+    /// The factor for `level` at step `k` (0-based): that of the nearest calibration level and
+    /// of the step's segment (steps beyond the calibrated horizon take the last segment's).
+    fn factor(&self, level: f64, k: usize) -> f64 {
+        let Some(i) = (0..self.factors.len()).min_by(|&a, &b| {
+            (self.factors[a].0 - level)
+                .abs()
+                .total_cmp(&(self.factors[b].0 - level).abs())
+        }) else {
+            return 1.0;
+        };
+        let segs = &self.by_segment[i];
+        let g = (k.min(self.horizon - 1) * segs.len()) / self.horizon;
+        segs.get(g).copied().unwrap_or(self.factors[i].1)
     }
 
     /// Member weights, in member order.
@@ -403,8 +422,8 @@ impl Settled {
         }
         combine(&parts, &ws, self.combination, out, levels);
         for iv in &mut out.intervals {
-            let c = self.factor(iv.level);
             for k in 0..horizon {
+                let c = self.factor(iv.level, k);
                 let p = out.point[k];
                 iv.lower[k] = p - c * (p - iv.lower[k]).max(0.0);
                 iv.upper[k] = p + c * (iv.upper[k] - p).max(0.0);
@@ -563,11 +582,27 @@ impl Ensemble {
             r.folds = fs.len();
         }
 
-        let errors: Vec<Option<f64>> = report
+        let mut errors: Vec<Option<f64>> = report
             .iter()
             .enumerate()
-            .map(|(i, r)| r.backtest_mae.filter(|_| kept(i)))
+            .map(|(i, r)| r.backtest_mae.filter(|e| kept(i) && e.is_finite()))
             .collect();
+        for _ in 0..self.drop_worst {
+            if errors.iter().flatten().count() <= 1 {
+                break;
+            }
+            if let Some(worst) =
+                (0..errors.len())
+                    .filter(|&i| errors[i].is_some())
+                    .max_by(|&a, &b| {
+                        errors[a]
+                            .unwrap_or(0.0)
+                            .total_cmp(&errors[b].unwrap_or(0.0))
+                    })
+            {
+                errors[worst] = None;
+            }
+        }
         let w = match weights(&errors, self.shrink, self.power, self.trim) {
             Some(w) => w,
             None => {
@@ -596,7 +631,8 @@ impl Ensemble {
 
         // Calibrate on the folds where every weighted member has a forecast.
         let weighted: Vec<usize> = (0..w.len()).filter(|&i| w[i] > 0.0).collect();
-        let mut pools: Vec<Vec<f64>> = vec![Vec::new(); CALIBRATION_LEVELS.len()];
+        // Per level: (step, standardised score).
+        let mut pools: Vec<Vec<(usize, f64)>> = vec![Vec::new(); CALIBRATION_LEVELS.len()];
         if folds > 0 && weighted.iter().all(|&i| runs.backtests[i].is_some()) {
             let bts: Vec<&[crate::backtest::Fold]> = weighted
                 .iter()
@@ -628,37 +664,56 @@ impl Ensemble {
                         };
                         let dev = (y - p).abs();
                         if half > 0.0 && half.is_finite() {
-                            pool.push(dev / half);
+                            pool.push((k, dev / half));
                         } else if dev == 0.0 {
-                            pool.push(0.0);
+                            pool.push((k, 0.0));
                         }
                     }
                 }
             }
         }
         let scores = pools.iter().map(Vec::len).min().unwrap_or(0);
-        let factors = CALIBRATION_LEVELS
-            .iter()
-            .zip(&mut pools)
-            .map(|(&level, pool)| {
-                if pool.is_empty() {
-                    return (level, 1.0);
+        let segments = self.segments.clamp(1, h);
+        let segment = |k: usize| k * segments / h;
+        let mut factors = Vec::with_capacity(pools.len());
+        let mut by_segment = Vec::with_capacity(pools.len());
+        for (&level, pool) in CALIBRATION_LEVELS.iter().zip(&pools) {
+            // Geometric shrinkage of the conformal quantile `q` of `n` scores towards `towards`
+            // with `prior_scores` pseudo-scores, or with `prior_tail` pseudo-exceedances: a
+            // quantile's information is the count of scores beyond it, n·(1 − level).
+            let shrunk = |scores: &mut Vec<f64>, towards: f64| -> f64 {
+                if scores.is_empty() {
+                    return towards;
                 }
-                sort_finite(pool);
-                let q = conformal_quantile(pool, level);
-                let n = pool.len() as f64;
-                // Geometric shrinkage towards 1 with `prior_scores` pseudo-scores, or with
-                // `prior_tail` pseudo-exceedances: a quantile's information is the count of
-                // scores beyond it, n·(1 − level).
+                sort_finite(scores);
+                let q = conformal_quantile(scores, level);
+                let n = scores.len() as f64;
                 let (n, prior) = if self.prior_tail > 0.0 {
                     (n * (1.0 - level), self.prior_tail)
                 } else {
                     (n, self.prior_scores)
                 };
-                let f = (q.max(1e-6).ln() * n / (n + prior)).exp();
-                (level, f)
-            })
-            .collect();
+                ((q.max(1e-6).ln() * n + towards.ln() * prior) / (n + prior)).exp()
+            };
+            let mut all: Vec<f64> = pool.iter().map(|p| p.1).collect();
+            let f = shrunk(&mut all, 1.0);
+            factors.push((level, f));
+            // With several segments, each segment's factor is shrunk towards the pooled one.
+            by_segment.push(if segments > 1 {
+                (0..segments)
+                    .map(|g| {
+                        let mut part: Vec<f64> = pool
+                            .iter()
+                            .filter(|p| segment(p.0) == g)
+                            .map(|p| p.1)
+                            .collect();
+                        shrunk(&mut part, f)
+                    })
+                    .collect()
+            } else {
+                vec![f]
+            });
+        }
         if scores == 0 {
             fallbacks.push(Fallback::new(
                 "ensemble intervals calibrated on backtest errors",
@@ -671,6 +726,8 @@ impl Ensemble {
             report,
             combination: self.combination,
             factors,
+            by_segment,
+            horizon: h,
             scores,
             fallbacks,
         }
@@ -905,5 +962,36 @@ mod tests {
         // ... the 95% one, resting on fewer exceedances, by more (in logs).
         let pull = |i: usize| tail[i].1.ln() / free[i].1.ln();
         assert!(pull(1) < pull(0), "{tail:?} {free:?}");
+    }
+
+    #[test]
+    fn dropping_the_worst_member_keeps_the_better_one_alone() {
+        let mut e = pair(6);
+        e.drop_worst = 1;
+        let f = e.fit(&seasonal(72)).unwrap();
+        assert_eq!(f.members()[0].weight, 1.0, "{:?}", f.members());
+        assert_eq!(f.members()[1].weight, 0.0);
+        // At least one member is always kept.
+        e.drop_worst = 5;
+        let f = e.fit(&seasonal(72)).unwrap();
+        assert_eq!(f.members()[0].weight, 1.0, "{:?}", f.members());
+    }
+
+    #[test]
+    fn segments_let_later_steps_widen_more() {
+        // A flat forecast of a trending series misses by more at later steps.
+        let s = Series::new((0..96).map(f64::from).collect()).unwrap();
+        let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
+        e.step = 6;
+        e.prior_scores = 0.0;
+        let one = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
+        e.segments = 2;
+        let two = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
+        let half = |fc: &Forecast, k: usize| fc.intervals[0].upper[k] - fc.point[k];
+        // One factor: the same half-width at every step (the member's is constant).
+        assert!((half(&one, 0) - half(&one, 5)).abs() < 1e-9);
+        // Two segments: the later half is wider than the earlier.
+        assert!(half(&two, 5) > half(&two, 0) + 1.0, "{two:?}");
+        assert!((half(&two, 0) - half(&two, 2)).abs() < 1e-9);
     }
 }

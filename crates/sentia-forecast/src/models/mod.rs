@@ -420,7 +420,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
 }
 
 /// An ensemble from what follows `ensemble` in its name: optional settings
-/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`), then optionally `:a+b+…` members
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`, `segments`, `worst`), then optionally `:a+b+…` members
 /// (default [`ENSEMBLE_MEMBERS`]).
 #[cfg(feature = "anofox")]
 fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -440,6 +440,8 @@ fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn D
                 "folds" if v >= 1.0 && v.fract() == 0.0 => e.folds = v as usize,
                 "prior" => e.prior_scores = v,
                 "tail" => e.prior_tail = v,
+                "segments" if v >= 1.0 && v.fract() == 0.0 => e.segments = v as usize,
+                "worst" if v.fract() == 0.0 => e.drop_worst = v as usize,
                 _ => return None,
             }
         }
@@ -461,4 +463,29 @@ fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Ensemble
         return None;
     }
     Ensemble::new(members, horizon, season).ok()
+}
+
+#[cfg(all(test, feature = "anofox"))]
+mod tests {
+    use super::by_name;
+
+    #[test]
+    fn ensemble_settings_parse_and_bad_ones_are_refused() {
+        for ok in [
+            "ensemble",
+            "ensemble~worst=1,segments=2,tail=2:snaive+naive",
+            "ensemble~shrink=0.25,power=2,folds=4,prior=3",
+        ] {
+            assert!(by_name(ok, 12, 6).is_some(), "{ok}");
+        }
+        for bad in [
+            "ensemble~segments=0",
+            "ensemble~worst=1.5",
+            "ensemble~shrink=2",
+            "ensemble~bogus=1",
+            "ensemble:ensemble",
+        ] {
+            assert!(by_name(bad, 12, 6).is_none(), "{bad}");
+        }
+    }
 }
