@@ -8,6 +8,8 @@
 //!     --variants "default;prior=3;shrink=0.25;drop=snaive;folds=4,tail=2"
 //! ```
 //!
+//! `--reselect 1` backtests every member with its whole model selection on each fold.
+//!
 //! A variant is `key=value` pairs split by commas: `folds`, `shrink`, `power`, `trim`, `prior`,
 //! `tail`, `segments`, `worst` (as in the ensemble's name), `drop=a+b` (members left out) and `median=1`
 //! (weighted median). `default` is the default ensemble.
@@ -87,6 +89,7 @@ struct Tally {
 fn main() -> ExitCode {
     let mut data = PathBuf::new();
     let (mut horizon, mut season, mut folds) = (0usize, 12usize, 6usize);
+    let mut reselect = false;
     let mut specs = String::from("default");
     let mut args = std::env::args().skip(1);
     while let (Some(flag), Some(value)) = (args.next(), args.next()) {
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             "--horizon" => horizon = value.parse().unwrap_or(0),
             "--season" => season = value.parse().unwrap_or(0),
             "--folds" => folds = value.parse().unwrap_or(0),
+            "--reselect" => reselect = value == "1",
             "--variants" => specs = value,
             other => {
                 eprintln!("unknown flag {other}");
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
     };
     let mut runner = ensemble(season, horizon);
     runner.folds = folds;
+    runner.reselect = reselect;
     let mut tallies: Vec<Tally> = variants.iter().map(|_| Tally::default()).collect();
     for t in &mut tallies {
         t.by_step = vec![(0, 0); horizon];
