@@ -420,7 +420,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
 }
 
 /// An ensemble from what follows `ensemble` in its name: optional settings
-/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`, `segments`, `worst`), then optionally `:a+b+…` members
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`, `segments`, `worst`, `reselect` = 0 or 1), then optionally `:a+b+…` members
 /// (default [`ENSEMBLE_MEMBERS`]).
 #[cfg(feature = "anofox")]
 fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -442,6 +442,7 @@ fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn D
                 "tail" => e.prior_tail = v,
                 "segments" if v >= 1.0 && v.fract() == 0.0 => e.segments = v as usize,
                 "worst" if v.fract() == 0.0 => e.drop_worst = v as usize,
+                "reselect" if v == 0.0 || v == 1.0 => e.reselect = v == 1.0,
                 _ => return None,
             }
         }
@@ -474,7 +475,7 @@ mod tests {
         for ok in [
             "ensemble",
             "ensemble~worst=1,segments=2,tail=2:snaive+naive",
-            "ensemble~shrink=0.25,power=2,folds=4,prior=3",
+            "ensemble~shrink=0.25,power=2,folds=4,prior=3,reselect=1",
         ] {
             assert!(by_name(ok, 12, 6).is_some(), "{ok}");
         }
@@ -483,6 +484,7 @@ mod tests {
             "ensemble~worst=1.5",
             "ensemble~shrink=2",
             "ensemble~bogus=1",
+            "ensemble~reselect=2",
             "ensemble:ensemble",
         ] {
             assert!(by_name(bad, 12, 6).is_none(), "{bad}");
