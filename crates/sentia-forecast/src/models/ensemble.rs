@@ -51,10 +51,11 @@ pub struct Ensemble {
     /// (before the shrinkage towards equal weights, which then spreads over the rest);
     /// `f64::INFINITY` keeps every member.
     pub trim: f64,
-    /// Pseudo-count of the interval factor's shrinkage towards 1 (default 10 scores).
+    /// Pseudo-count of the interval factor's shrinkage towards 1 when [`Ensemble::prior_tail`]
+    /// is 0 (10 scores).
     pub prior_scores: f64,
     /// When > 0, the interval factor is shrunk towards 1 with this many pseudo-exceedances
-    /// (scores beyond the level's quantile) instead of [`Ensemble::prior_scores`] (default 0).
+    /// (scores beyond the level's quantile) instead of [`Ensemble::prior_scores`] (default 1).
     pub prior_tail: f64,
     /// Parts of the horizon with their own interval factor, each shrunk towards the factor of
     /// all steps (default 1: one factor for every step).
@@ -62,8 +63,10 @@ pub struct Ensemble {
     /// The members with the largest backtest errors left out of each series' combination
     /// (default 0; at least one member is always kept): a trimmed combination.
     pub drop_worst: usize,
-    /// Whether backtests select each member's form again on every fold (`true`) or refit the
-    /// form selected on the whole series (`false`, the default: several times cheaper).
+    /// Whether backtests select each member's form again on every fold (`true`, the default:
+    /// the backtest error then includes the optimism of selecting on data that contains the
+    /// fold's window, which calibrated intervals need) or refit the form selected on the whole
+    /// series (`false`: several times cheaper, intervals a little too narrow).
     pub reselect: bool,
     /// How the members are combined (default [`Combination::WeightedMean`]).
     pub combination: Combination,
@@ -136,10 +139,10 @@ impl Ensemble {
             power: 1.0,
             trim: f64::INFINITY,
             prior_scores: 10.0,
-            prior_tail: 0.0,
+            prior_tail: 1.0,
             segments: 1,
             drop_worst: 0,
-            reselect: false,
+            reselect: true,
             combination: Combination::WeightedMean,
         })
     }
@@ -859,6 +862,7 @@ mod tests {
         let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
         e.step = 6;
         e.prior_scores = 0.0;
+        e.prior_tail = 0.0;
         let f = e.fit(&s).unwrap();
         let factors = f.interval_factors();
         assert!(factors.iter().all(|(_, c)| *c > 100.0), "{factors:?}");
@@ -950,6 +954,7 @@ mod tests {
         e.step = 6;
         let free = {
             e.prior_scores = 0.0;
+            e.prior_tail = 0.0;
             e.fit(&s).unwrap().interval_factors().to_vec()
         };
         e.prior_tail = 2.0;
@@ -984,6 +989,7 @@ mod tests {
         let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
         e.step = 6;
         e.prior_scores = 0.0;
+        e.prior_tail = 0.0;
         let one = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
         e.segments = 2;
         let two = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
