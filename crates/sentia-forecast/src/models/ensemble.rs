@@ -51,10 +51,22 @@ pub struct Ensemble {
     /// (before the shrinkage towards equal weights, which then spreads over the rest);
     /// `f64::INFINITY` keeps every member.
     pub trim: f64,
-    /// Pseudo-count of the interval factor's shrinkage towards 1 (default 10 scores).
+    /// Pseudo-count of the interval factor's shrinkage towards 1 when [`Ensemble::prior_tail`]
+    /// is 0 (10 scores).
     pub prior_scores: f64,
-    /// Whether backtests select each member's form again on every fold (`true`) or refit the
-    /// form selected on the whole series (`false`, the default: several times cheaper).
+    /// When > 0, the interval factor is shrunk towards 1 with this many pseudo-exceedances
+    /// (scores beyond the level's quantile) instead of [`Ensemble::prior_scores`] (default 1).
+    pub prior_tail: f64,
+    /// Parts of the horizon with their own interval factor, each shrunk towards the factor of
+    /// all steps (default 1: one factor for every step).
+    pub segments: usize,
+    /// The members with the largest backtest errors left out of each series' combination
+    /// (default 0; at least one member is always kept): a trimmed combination.
+    pub drop_worst: usize,
+    /// Whether backtests select each member's form again on every fold (`true`, the default:
+    /// the backtest error then includes the optimism of selecting on data that contains the
+    /// fold's window, which calibrated intervals need) or refit the form selected on the whole
+    /// series (`false`: several times cheaper, intervals a little too narrow).
     pub reselect: bool,
     /// How the members are combined (default [`Combination::WeightedMean`]).
     pub combination: Combination,
@@ -127,7 +139,10 @@ impl Ensemble {
             power: 1.0,
             trim: f64::INFINITY,
             prior_scores: 10.0,
-            reselect: false,
+            prior_tail: 1.0,
+            segments: 1,
+            drop_worst: 0,
+            reselect: true,
             combination: Combination::WeightedMean,
         })
     }
@@ -155,22 +170,15 @@ pub struct MemberReport {
 pub struct EnsembleFitted {
     /// One entry per member; `None` for a member that could not be fitted.
     fitted: Vec<Option<DynPredict>>,
-    /// Weights of `fitted`, summing to 1 (0 for members left out).
-    weights: Vec<f64>,
-    report: Vec<MemberReport>,
-    combination: Combination,
-    /// Interval factor per calibration level (1 = the averaged intervals as they are).
-    factors: Vec<(f64, f64)>,
-    scores: usize,
-    fallbacks: Vec<Fallback>,
+    settled: Settled,
 }
 
 impl std::fmt::Debug for EnsembleFitted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnsembleFitted")
-            .field("members", &self.report)
-            .field("factors", &self.factors)
-            .field("fallbacks", &self.fallbacks)
+            .field("members", &self.settled.report)
+            .field("factors", &self.settled.factors)
+            .field("fallbacks", &self.settled.fallbacks)
             .finish()
     }
 }
@@ -178,25 +186,17 @@ impl std::fmt::Debug for EnsembleFitted {
 impl EnsembleFitted {
     /// Every member (including those left out, with weight 0 and the reason).
     pub fn members(&self) -> &[MemberReport] {
-        &self.report
+        &self.settled.report
     }
 
     /// `(level, factor)`: how much the averaged intervals were widened (> 1) or narrowed.
     pub fn interval_factors(&self) -> &[(f64, f64)] {
-        &self.factors
+        &self.settled.factors
     }
 
     /// Standardised backtest scores behind the interval factors.
     pub fn calibration_scores(&self) -> usize {
-        self.scores
-    }
-
-    /// The factor for `level`: that of the nearest calibration level.
-    fn factor(&self, level: f64) -> f64 {
-        self.factors
-            .iter()
-            .min_by(|a, b| (a.0 - level).abs().total_cmp(&(b.0 - level).abs()))
-            .map_or(1.0, |f| f.1)
+        self.settled.scores
     }
 }
 
@@ -326,6 +326,140 @@ impl Forecaster for Ensemble {
     }
 
     fn fit(&self, series: &Series) -> Result<EnsembleFitted, ForecastError> {
+        let runs = self.run_members(series)?;
+        let settled = self.settle(&runs);
+        Ok(EnsembleFitted {
+            fitted: runs.fitted,
+            settled,
+        })
+    }
+}
+
+/// The members fitted on the whole series and backtested, before weighting and calibration:
+/// [`Ensemble::run_members`]. [`Ensemble::settle`] turns them into weights and interval
+/// factors, so several settings can be compared on the same member runs.
+pub struct MemberRuns {
+    fitted: Vec<Option<DynPredict>>,
+    report: Vec<MemberReport>,
+    backtests: Vec<Option<Backtest>>,
+    /// Folds that fit the series (0: none).
+    folds: usize,
+    min_train: usize,
+    len: usize,
+    fallbacks: Vec<Fallback>,
+}
+
+impl MemberRuns {
+    /// Each member's forecast (`None` for a member that could not be fitted or predicted).
+    pub fn forecasts(&self, horizon: usize, levels: &[f64]) -> Vec<Option<Forecast>> {
+        self.fitted
+            .iter()
+            .map(|f| f.as_ref().and_then(|f| f.predict(horizon, levels).ok()))
+            .collect()
+    }
+
+    /// Member names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.report.iter().map(|r| r.name.clone()).collect()
+    }
+}
+
+/// Weights and interval calibration of an ensemble: [`Ensemble::settle`].
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// Weights of the members, summing to 1 (0 for members left out).
+    weights: Vec<f64>,
+    report: Vec<MemberReport>,
+    combination: Combination,
+    /// Interval factor per calibration level (1 = the averaged intervals as they are).
+    factors: Vec<(f64, f64)>,
+    /// Per calibration level, the factor of each segment of the calibrated horizon.
+    by_segment: Vec<Vec<f64>>,
+    /// The calibrated horizon.
+    horizon: usize,
+    scores: usize,
+    fallbacks: Vec<Fallback>,
+}
+
+impl Settled {
+    /// The factor for `level` at step `k` (0-based): that of the nearest calibration level and
+    /// of the step's segment (steps beyond the calibrated horizon take the last segment's).
+    fn factor(&self, level: f64, k: usize) -> f64 {
+        let Some(i) = (0..self.factors.len()).min_by(|&a, &b| {
+            (self.factors[a].0 - level)
+                .abs()
+                .total_cmp(&(self.factors[b].0 - level).abs())
+        }) else {
+            return 1.0;
+        };
+        let segs = &self.by_segment[i];
+        let g = (k.min(self.horizon - 1) * segs.len()) / self.horizon;
+        segs.get(g).copied().unwrap_or(self.factors[i].1)
+    }
+
+    /// Member weights, in member order.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// The ensemble forecast from the members' forecasts (in member order, as
+    /// [`MemberRuns::forecasts`] gives them), all of `horizon` steps at `levels`.
+    pub fn combine(
+        &self,
+        members: &[Option<&Forecast>],
+        horizon: usize,
+        levels: &[f64],
+        out: &mut Forecast,
+    ) -> Result<(), ForecastError> {
+        check_levels(levels)?;
+        let mut parts = Vec::new();
+        let mut ws = Vec::new();
+        for (f, &w) in members.iter().zip(&self.weights) {
+            if w > 0.0 {
+                let f = f.ok_or_else(|| ForecastError::NonFiniteOutput {
+                    model: "ensemble member".into(),
+                })?;
+                parts.push(f);
+                ws.push(w);
+            }
+        }
+        combine(&parts, &ws, self.combination, out, levels);
+        for iv in &mut out.intervals {
+            for k in 0..horizon {
+                let c = self.factor(iv.level, k);
+                let p = out.point[k];
+                iv.lower[k] = p - c * (p - iv.lower[k]).max(0.0);
+                iv.upper[k] = p + c * (iv.upper[k] - p).max(0.0);
+            }
+        }
+        // Separate factors per level could cross: a wider level never gets a narrower band.
+        let mut order: Vec<usize> = (0..out.intervals.len()).collect();
+        order.sort_by(|&a, &b| out.intervals[a].level.total_cmp(&out.intervals[b].level));
+        for pair in order.windows(2) {
+            let (narrow, wide) = (pair[0], pair[1]);
+            for k in 0..horizon {
+                let (lo, hi) = (
+                    out.intervals[narrow].lower[k],
+                    out.intervals[narrow].upper[k],
+                );
+                let w = &mut out.intervals[wide];
+                w.lower[k] = w.lower[k].min(lo);
+                w.upper[k] = w.upper[k].max(hi);
+            }
+        }
+        if !out.is_finite() {
+            return Err(ForecastError::NonFiniteOutput {
+                model: "ensemble".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Ensemble {
+    /// Fits every member on `series` and backtests it on up to [`Ensemble::folds`] origins.
+    /// Fails only when no member can be fitted.
+    pub fn run_members(&self, series: &Series) -> Result<MemberRuns, ForecastError> {
         let mut fallbacks = Vec::new();
         let mut fitted: Vec<Option<DynPredict>> = Vec::with_capacity(self.members.len());
         let mut report = Vec::with_capacity(self.members.len());
@@ -396,17 +530,7 @@ impl Forecaster for Ensemble {
                     )
                 };
                 match result {
-                    Ok(bt) => {
-                        let errs: Vec<f64> = bt.errors_by_step().into_iter().flatten().collect();
-                        if !errs.is_empty() {
-                            let n = errs.len() as f64;
-                            r.backtest_mae = Some(errs.iter().map(|e| e.abs()).sum::<f64>() / n);
-                            r.backtest_rmse =
-                                Some((errs.iter().map(|e| e * e).sum::<f64>() / n).sqrt());
-                        }
-                        r.folds = bt.folds.len();
-                        Some(bt)
-                    }
+                    Ok(bt) => Some(bt),
                     Err(e) => {
                         r.error = Some(format!("backtest: {e}"));
                         None
@@ -414,8 +538,74 @@ impl Forecaster for Ensemble {
                 }
             })
             .collect();
+        Ok(MemberRuns {
+            fitted,
+            report,
+            backtests,
+            folds,
+            min_train,
+            len: series.len(),
+            fallbacks,
+        })
+    }
 
-        let errors: Vec<Option<f64>> = report.iter().map(|r| r.backtest_mae).collect();
+    /// Weights and interval factors from `runs`, with this ensemble's settings, on the last
+    /// [`Ensemble::folds`] of the backtested folds (all of them when there are fewer).
+    pub fn settle(&self, runs: &MemberRuns) -> Settled {
+        self.settle_members(runs, &vec![true; runs.report.len()])
+    }
+
+    /// [`Ensemble::settle`] as if only the members with `keep[i]` were in the ensemble (the
+    /// others get weight 0).
+    pub fn settle_members(&self, runs: &MemberRuns, keep: &[bool]) -> Settled {
+        let h = self.horizon;
+        let mut fallbacks = runs.fallbacks.clone();
+        let mut report = runs.report.clone();
+        let kept = |i: usize| keep.get(i).copied().unwrap_or(false);
+        let folds = runs.folds.min(self.folds);
+        let used = |bt: &'_ Backtest| -> std::ops::Range<usize> {
+            let n = bt.folds.len();
+            n - folds.min(n)..n
+        };
+        for (r, bt) in report.iter_mut().zip(&runs.backtests) {
+            let Some(bt) = bt.as_ref().filter(|_| folds > 0) else {
+                continue;
+            };
+            let fs = &bt.folds[used(bt)];
+            let errs: Vec<f64> = fs
+                .iter()
+                .flat_map(|f| f.errors.iter().flatten())
+                .copied()
+                .collect();
+            if !errs.is_empty() {
+                let n = errs.len() as f64;
+                r.backtest_mae = Some(errs.iter().map(|e| e.abs()).sum::<f64>() / n);
+                r.backtest_rmse = Some((errs.iter().map(|e| e * e).sum::<f64>() / n).sqrt());
+            }
+            r.folds = fs.len();
+        }
+
+        let mut errors: Vec<Option<f64>> = report
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.backtest_mae.filter(|e| kept(i) && e.is_finite()))
+            .collect();
+        for _ in 0..self.drop_worst {
+            if errors.iter().flatten().count() <= 1 {
+                break;
+            }
+            if let Some(worst) =
+                (0..errors.len())
+                    .filter(|&i| errors[i].is_some())
+                    .max_by(|&a, &b| {
+                        errors[a]
+                            .unwrap_or(0.0)
+                            .total_cmp(&errors[b].unwrap_or(0.0))
+                    })
+            {
+                errors[worst] = None;
+            }
+        }
         let w = match weights(&errors, self.shrink, self.power, self.trim) {
             Some(w) => w,
             None => {
@@ -424,17 +614,17 @@ impl Forecaster for Ensemble {
                     "equal weights",
                     if folds == 0 {
                         format!(
-                            "{} observations leave no backtest window of {h} steps after {min_train}",
-                            series.len()
+                            "{} observations leave no backtest window of {h} steps after {}",
+                            runs.len, runs.min_train
                         )
                     } else {
                         "no member's backtest could be scored".to_owned()
                     },
                 ));
-                let k = fitted.iter().flatten().count() as f64;
-                fitted
-                    .iter()
-                    .map(|f| if f.is_some() { 1.0 / k } else { 0.0 })
+                let ok = |i: usize| runs.fitted[i].is_some() && kept(i);
+                let k = (0..runs.fitted.len()).filter(|&i| ok(i)).count() as f64;
+                (0..runs.fitted.len())
+                    .map(|i| if ok(i) { 1.0 / k } else { 0.0 })
                     .collect()
             }
         };
@@ -444,16 +634,18 @@ impl Forecaster for Ensemble {
 
         // Calibrate on the folds where every weighted member has a forecast.
         let weighted: Vec<usize> = (0..w.len()).filter(|&i| w[i] > 0.0).collect();
-        let mut pools: Vec<Vec<f64>> = vec![Vec::new(); CALIBRATION_LEVELS.len()];
-        if folds > 0 && weighted.iter().all(|&i| backtests[i].is_some()) {
-            let bts: Vec<&Backtest> = weighted
+        // Per level: (step, standardised score).
+        let mut pools: Vec<Vec<(usize, f64)>> = vec![Vec::new(); CALIBRATION_LEVELS.len()];
+        if folds > 0 && weighted.iter().all(|&i| runs.backtests[i].is_some()) {
+            let bts: Vec<&[crate::backtest::Fold]> = weighted
                 .iter()
-                .filter_map(|&i| backtests[i].as_ref())
+                .filter_map(|&i| runs.backtests[i].as_ref())
+                .map(|b| &b.folds[used(b)])
                 .collect();
             let ww: Vec<f64> = weighted.iter().map(|&i| w[i]).collect();
             let mut combined = Forecast::default();
-            for j in 0..bts[0].folds.len() {
-                let fs: Vec<&Forecast> = bts.iter().map(|b| &b.folds[j].forecast).collect();
+            for j in 0..bts[0].len() {
+                let fs: Vec<&Forecast> = bts.iter().map(|b| &b[j].forecast).collect();
                 combine(
                     &fs,
                     &ww,
@@ -461,7 +653,7 @@ impl Forecaster for Ensemble {
                     &mut combined,
                     &CALIBRATION_LEVELS,
                 );
-                let fold = &bts[0].folds[j];
+                let fold = &bts[0][j];
                 for (k, y) in fold.actual.iter().enumerate() {
                     if fold.errors[k].is_none() {
                         continue;
@@ -475,30 +667,56 @@ impl Forecaster for Ensemble {
                         };
                         let dev = (y - p).abs();
                         if half > 0.0 && half.is_finite() {
-                            pool.push(dev / half);
+                            pool.push((k, dev / half));
                         } else if dev == 0.0 {
-                            pool.push(0.0);
+                            pool.push((k, 0.0));
                         }
                     }
                 }
             }
         }
         let scores = pools.iter().map(Vec::len).min().unwrap_or(0);
-        let factors = CALIBRATION_LEVELS
-            .iter()
-            .zip(&mut pools)
-            .map(|(&level, pool)| {
-                if pool.is_empty() {
-                    return (level, 1.0);
+        let segments = self.segments.clamp(1, h);
+        let segment = |k: usize| k * segments / h;
+        let mut factors = Vec::with_capacity(pools.len());
+        let mut by_segment = Vec::with_capacity(pools.len());
+        for (&level, pool) in CALIBRATION_LEVELS.iter().zip(&pools) {
+            // Geometric shrinkage of the conformal quantile `q` of `n` scores towards `towards`
+            // with `prior_scores` pseudo-scores, or with `prior_tail` pseudo-exceedances: a
+            // quantile's information is the count of scores beyond it, n·(1 − level).
+            let shrunk = |scores: &mut Vec<f64>, towards: f64| -> f64 {
+                if scores.is_empty() {
+                    return towards;
                 }
-                sort_finite(pool);
-                let q = conformal_quantile(pool, level);
-                let n = pool.len() as f64;
-                // Geometric shrinkage towards 1 with `prior_scores` pseudo-scores.
-                let f = (q.max(1e-6).ln() * n / (n + self.prior_scores)).exp();
-                (level, f)
-            })
-            .collect();
+                sort_finite(scores);
+                let q = conformal_quantile(scores, level);
+                let n = scores.len() as f64;
+                let (n, prior) = if self.prior_tail > 0.0 {
+                    (n * (1.0 - level), self.prior_tail)
+                } else {
+                    (n, self.prior_scores)
+                };
+                ((q.max(1e-6).ln() * n + towards.ln() * prior) / (n + prior)).exp()
+            };
+            let mut all: Vec<f64> = pool.iter().map(|p| p.1).collect();
+            let f = shrunk(&mut all, 1.0);
+            factors.push((level, f));
+            // With several segments, each segment's factor is shrunk towards the pooled one.
+            by_segment.push(if segments > 1 {
+                (0..segments)
+                    .map(|g| {
+                        let mut part: Vec<f64> = pool
+                            .iter()
+                            .filter(|p| segment(p.0) == g)
+                            .map(|p| p.1)
+                            .collect();
+                        shrunk(&mut part, f)
+                    })
+                    .collect()
+            } else {
+                vec![f]
+            });
+        }
         if scores == 0 {
             fallbacks.push(Fallback::new(
                 "ensemble intervals calibrated on backtest errors",
@@ -506,15 +724,16 @@ impl Forecaster for Ensemble {
                 "no backtest window to calibrate on",
             ));
         }
-        Ok(EnsembleFitted {
-            fitted,
+        Settled {
             weights: w,
             report,
             combination: self.combination,
             factors,
+            by_segment,
+            horizon: h,
             scores,
             fallbacks,
-        })
+        }
     }
 }
 
@@ -526,49 +745,19 @@ impl Predict for EnsembleFitted {
         out: &mut Forecast,
     ) -> Result<(), ForecastError> {
         check_levels(levels)?;
-        let mut parts = Vec::new();
-        let mut ws = Vec::new();
-        for (f, &w) in self.fitted.iter().zip(&self.weights) {
-            if let Some(f) = f.as_ref().filter(|_| w > 0.0) {
-                parts.push(f.predict(horizon, levels)?);
-                ws.push(w);
-            }
-        }
-        let refs: Vec<&Forecast> = parts.iter().collect();
-        combine(&refs, &ws, self.combination, out, levels);
-        for iv in &mut out.intervals {
-            let c = self.factor(iv.level);
-            for k in 0..horizon {
-                let p = out.point[k];
-                iv.lower[k] = p - c * (p - iv.lower[k]).max(0.0);
-                iv.upper[k] = p + c * (iv.upper[k] - p).max(0.0);
-            }
-        }
-        // Separate factors per level could cross: a wider level never gets a narrower band.
-        let mut order: Vec<usize> = (0..out.intervals.len()).collect();
-        order.sort_by(|&a, &b| out.intervals[a].level.total_cmp(&out.intervals[b].level));
-        for pair in order.windows(2) {
-            let (narrow, wide) = (pair[0], pair[1]);
-            for k in 0..horizon {
-                let (lo, hi) = (
-                    out.intervals[narrow].lower[k],
-                    out.intervals[narrow].upper[k],
-                );
-                let w = &mut out.intervals[wide];
-                w.lower[k] = w.lower[k].min(lo);
-                w.upper[k] = w.upper[k].max(hi);
-            }
-        }
-        if !out.is_finite() {
-            return Err(ForecastError::NonFiniteOutput {
-                model: "ensemble".into(),
+        let mut parts = Vec::with_capacity(self.fitted.len());
+        for (f, &w) in self.fitted.iter().zip(&self.settled.weights) {
+            parts.push(match f.as_ref().filter(|_| w > 0.0) {
+                Some(f) => Some(f.predict(horizon, levels)?),
+                None => None,
             });
         }
-        Ok(())
+        let refs: Vec<Option<&Forecast>> = parts.iter().map(Option::as_ref).collect();
+        self.settled.combine(&refs, horizon, levels, out)
     }
 
     fn fallbacks(&self) -> &[Fallback] {
-        &self.fallbacks
+        &self.settled.fallbacks
     }
 }
 
@@ -673,6 +862,7 @@ mod tests {
         let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
         e.step = 6;
         e.prior_scores = 0.0;
+        e.prior_tail = 0.0;
         let f = e.fit(&s).unwrap();
         let factors = f.interval_factors();
         assert!(factors.iter().all(|(_, c)| *c > 100.0), "{factors:?}");
@@ -722,5 +912,92 @@ mod tests {
             .unwrap();
         assert_eq!(e.members()[0].folds, 3, "{form}");
         assert!((e.members()[0].weight - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn settling_fewer_folds_of_a_longer_run_matches_a_shorter_fit() {
+        let s = seasonal(96);
+        let mut long = pair(6);
+        long.folds = 6;
+        let runs = long.run_members(&s).unwrap();
+        let short = pair(6);
+        let settled = short.settle(&runs);
+        let direct = short.fit(&s).unwrap();
+        for (a, b) in settled.weights().iter().zip(direct.members()) {
+            assert!((a - b.weight).abs() < 1e-12, "{a} vs {b:?}");
+        }
+        assert_eq!(direct.members()[0].folds, 3);
+        // All six folds weigh the members differently from the last three.
+        let all = long.settle(&runs);
+        assert!((all.weights()[0] - settled.weights()[0]).abs() > 1e-9);
+        // The combined forecast is the fitted ensemble's.
+        let members = runs.forecasts(6, &[0.8, 0.95]);
+        let refs: Vec<Option<&Forecast>> = members.iter().map(Option::as_ref).collect();
+        let mut out = Forecast::default();
+        settled.combine(&refs, 6, &[0.8, 0.95], &mut out).unwrap();
+        assert_eq!(out, direct.predict(6, &[0.8, 0.95]).unwrap());
+    }
+
+    #[test]
+    fn a_dropped_member_gets_no_weight() {
+        let runs = pair(6).run_members(&seasonal(72)).unwrap();
+        let settled = pair(6).settle_members(&runs, &[false, true]);
+        assert_eq!(settled.weights(), &[0.0, 1.0]);
+        assert_eq!(runs.names(), vec!["snaive".to_owned(), "naive".to_owned()]);
+    }
+
+    #[test]
+    fn a_tail_prior_trusts_the_80_percent_quantile_more_than_the_95() {
+        let y: Vec<f64> = (0..96).map(|t| 50.0 + f64::from((t * 37) % 11)).collect();
+        let s = Series::new(y).unwrap();
+        let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
+        e.step = 6;
+        let free = {
+            e.prior_scores = 0.0;
+            e.prior_tail = 0.0;
+            e.fit(&s).unwrap().interval_factors().to_vec()
+        };
+        e.prior_tail = 2.0;
+        let tail = e.fit(&s).unwrap().interval_factors().to_vec();
+        // Both shrunk towards 1 (the raw factors are far above 1) ...
+        assert!(
+            tail[0].1 < free[0].1 && tail[1].1 < free[1].1,
+            "{tail:?} {free:?}"
+        );
+        // ... the 95% one, resting on fewer exceedances, by more (in logs).
+        let pull = |i: usize| tail[i].1.ln() / free[i].1.ln();
+        assert!(pull(1) < pull(0), "{tail:?} {free:?}");
+    }
+
+    #[test]
+    fn dropping_the_worst_member_keeps_the_better_one_alone() {
+        let mut e = pair(6);
+        e.drop_worst = 1;
+        let f = e.fit(&seasonal(72)).unwrap();
+        assert_eq!(f.members()[0].weight, 1.0, "{:?}", f.members());
+        assert_eq!(f.members()[1].weight, 0.0);
+        // At least one member is always kept.
+        e.drop_worst = 5;
+        let f = e.fit(&seasonal(72)).unwrap();
+        assert_eq!(f.members()[0].weight, 1.0, "{:?}", f.members());
+    }
+
+    #[test]
+    fn segments_let_later_steps_widen_more() {
+        // A flat forecast of a trending series misses by more at later steps.
+        let s = Series::new((0..96).map(f64::from).collect()).unwrap();
+        let mut e = Ensemble::new(vec![Box::new(Overconfident)], 6, 1).unwrap();
+        e.step = 6;
+        e.prior_scores = 0.0;
+        e.prior_tail = 0.0;
+        let one = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
+        e.segments = 2;
+        let two = e.fit(&s).unwrap().predict(6, &[0.8]).unwrap();
+        let half = |fc: &Forecast, k: usize| fc.intervals[0].upper[k] - fc.point[k];
+        // One factor: the same half-width at every step (the member's is constant).
+        assert!((half(&one, 0) - half(&one, 5)).abs() < 1e-9);
+        // Two segments: the later half is wider than the earlier.
+        assert!(half(&two, 5) > half(&two, 0) + 1.0, "{two:?}");
+        assert!((half(&two, 0) - half(&two, 2)).abs() < 1e-9);
     }
 }

@@ -47,7 +47,7 @@ pub use anofox::{AutoArima, AutoEts, AutoTheta, LibraryFitted};
 pub use arima::{Arima, ArimaFitted, ArimaModel, ArimaOrder};
 pub use croston::{Croston, CrostonVariant, Tsb};
 #[cfg(feature = "anofox")]
-pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport};
+pub use ensemble::{Combination, Ensemble, EnsembleFitted, MemberReport, MemberRuns, Settled};
 pub use ets::{Component, Ets, EtsFitted, EtsForm, EtsModel, EtsParameters, ParameterRegion};
 #[cfg(feature = "forest")]
 pub use forest::{ForestFitted, RandomForest};
@@ -420,7 +420,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
 }
 
 /// An ensemble from what follows `ensemble` in its name: optional settings
-/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`), then optionally `:a+b+…` members
+/// `~key=value,…` (keys `shrink`, `power`, `trim`, `folds`, `prior`, `tail`, `segments`, `worst`, `reselect` = 0 or 1), then optionally `:a+b+…` members
 /// (default [`ENSEMBLE_MEMBERS`]).
 #[cfg(feature = "anofox")]
 fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn DynForecaster>> {
@@ -439,6 +439,10 @@ fn ensemble_named(spec: &str, season: usize, horizon: usize) -> Option<Box<dyn D
                 "trim" if v >= 1.0 => e.trim = v,
                 "folds" if v >= 1.0 && v.fract() == 0.0 => e.folds = v as usize,
                 "prior" => e.prior_scores = v,
+                "tail" => e.prior_tail = v,
+                "segments" if v >= 1.0 && v.fract() == 0.0 => e.segments = v as usize,
+                "worst" if v.fract() == 0.0 => e.drop_worst = v as usize,
+                "reselect" if v == 0.0 || v == 1.0 => e.reselect = v == 1.0,
                 _ => return None,
             }
         }
@@ -460,4 +464,30 @@ fn ensemble_of(names: &[&str], season: usize, horizon: usize) -> Option<Ensemble
         return None;
     }
     Ensemble::new(members, horizon, season).ok()
+}
+
+#[cfg(all(test, feature = "anofox"))]
+mod tests {
+    use super::by_name;
+
+    #[test]
+    fn ensemble_settings_parse_and_bad_ones_are_refused() {
+        for ok in [
+            "ensemble",
+            "ensemble~worst=1,segments=2,tail=2:snaive+naive",
+            "ensemble~shrink=0.25,power=2,folds=4,prior=3,reselect=1",
+        ] {
+            assert!(by_name(ok, 12, 6).is_some(), "{ok}");
+        }
+        for bad in [
+            "ensemble~segments=0",
+            "ensemble~worst=1.5",
+            "ensemble~shrink=2",
+            "ensemble~bogus=1",
+            "ensemble~reselect=2",
+            "ensemble:ensemble",
+        ] {
+            assert!(by_name(bad, 12, 6).is_none(), "{bad}");
+        }
+    }
 }
