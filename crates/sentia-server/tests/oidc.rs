@@ -99,9 +99,15 @@ async fn call(app: &TestApp, token: &str) -> StatusCode {
 
 #[tokio::test]
 async fn provider_tokens_are_verified_against_its_rotating_keys() {
+    for backend in sentia_store::testing::backends() {
+        check(backend).await;
+    }
+}
+
+async fn check(backend: &str) {
     let idp = provider().await;
     let issuer = idp.issuer.clone();
-    let app = TestApp::spawn_with("sqlite", |c| {
+    let app = TestApp::spawn_with(backend, |c| {
         c.oidc_issuer = Some(issuer.clone());
         c.oidc_audience = Some(AUDIENCE.into());
     })
@@ -219,7 +225,7 @@ async fn provider_tokens_are_verified_against_its_rotating_keys() {
     let n = app
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.provision'")
         .await;
-    assert_eq!(n, 1);
+    assert_eq!(n, 1, "{backend}");
     let r = reqwest::Client::new()
         .get(app.url("/api/v1/me/sessions"))
         .bearer_auth(&t)

@@ -32,12 +32,18 @@ async fn first_refusal(
 
 #[tokio::test]
 async fn sign_in_and_api_requests_are_limited_per_address_and_per_user() {
+    for backend in sentia_store::testing::backends() {
+        check(backend).await;
+    }
+}
+
+async fn check(backend: &str) {
     let defaults = Config::default();
     assert_eq!(
         (defaults.auth_rate_per_minute, defaults.api_rate_per_minute),
         (20, 100)
     );
-    let app = TestApp::spawn_with("sqlite", |c| {
+    let app = TestApp::spawn_with(backend, |c| {
         c.auth_rate_per_minute = defaults.auth_rate_per_minute;
         c.api_rate_per_minute = defaults.api_rate_per_minute;
     })
@@ -65,7 +71,7 @@ async fn sign_in_and_api_requests_are_limited_per_address_and_per_user() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     app.finish().await;
 
-    let app = TestApp::spawn_with("sqlite", |c| {
+    let app = TestApp::spawn_with(backend, |c| {
         c.api_rate_per_minute = defaults.api_rate_per_minute;
     })
     .await;
