@@ -30,3 +30,10 @@ pub struct AppState {
     /// Request rate limits of this instance.
     pub limits: Arc<crate::security::RateLimits>,
 }
+
+impl AppState {
+    /// "Now" for session, lockout and audit rules, truncated to what the database stores.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        sentia_store::db_time(self.clock.now())
+    }
+}

@@ -1512,6 +1512,7 @@ fn search(config: &Arima, y: &[f64], m: usize, approximation: bool) -> Option<Ar
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::test_series::seasonal_series;
 
     #[test]
     fn partrans_round_trips_and_is_stationary() {
@@ -1578,18 +1579,6 @@ mod tests {
         assert!(seasonal_strength(&seasonal, 12) > SEASONAL_STRENGTH);
         assert_eq!(nsdiffs(&seasonal, 12, 1), 1);
         assert!(seasonal_strength(&noise, 12) < SEASONAL_STRENGTH);
-    }
-
-    fn seasonal_series(n: usize) -> Series {
-        let v: Vec<f64> = (0..n)
-            .map(|t| {
-                let s = [
-                    1.0, 0.9, 1.1, 1.3, 0.8, 0.9, 1.0, 1.2, 0.95, 1.05, 0.85, 0.95,
-                ][t % 12];
-                (100.0 + 0.8 * t as f64) * s + ((t * 7919) % 13) as f64 * 0.3
-            })
-            .collect();
-        Series::new(v).unwrap().with_season(12).unwrap()
     }
 
     #[test]

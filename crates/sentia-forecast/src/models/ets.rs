@@ -1264,18 +1264,7 @@ fn nelder_mead(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn seasonal_series(n: usize) -> Series {
-        let v: Vec<f64> = (0..n)
-            .map(|t| {
-                let s = [
-                    1.0, 0.9, 1.1, 1.3, 0.8, 0.9, 1.0, 1.2, 0.95, 1.05, 0.85, 0.95,
-                ][t % 12];
-                (100.0 + 0.8 * t as f64) * s + ((t * 7919) % 13) as f64 * 0.3
-            })
-            .collect();
-        Series::new(v).unwrap().with_season(12).unwrap()
-    }
+    use crate::models::test_series::seasonal_series;
 
     #[test]
     fn schur_cohn_agrees_with_companion_eigenvalues() {

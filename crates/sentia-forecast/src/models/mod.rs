@@ -491,3 +491,22 @@ mod tests {
         }
     }
 }
+
+/// Series the models' unit tests share.
+#[cfg(test)]
+pub(crate) mod test_series {
+    use crate::types::Series;
+
+    /// A trending monthly series with a fixed seasonal pattern and a little deterministic noise.
+    pub(crate) fn seasonal_series(n: usize) -> Series {
+        let v: Vec<f64> = (0..n)
+            .map(|t| {
+                let s = [
+                    1.0, 0.9, 1.1, 1.3, 0.8, 0.9, 1.0, 1.2, 0.95, 1.05, 0.85, 0.95,
+                ][t % 12];
+                (100.0 + 0.8 * t as f64) * s + ((t * 7919) % 13) as f64 * 0.3
+            })
+            .collect();
+        Series::new(v).unwrap().with_season(12).unwrap()
+    }
+}

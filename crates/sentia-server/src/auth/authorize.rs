@@ -52,7 +52,7 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
     if access == Access::Public {
         return next.run(req).await;
     }
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let resolved = if let Some(token) = token_from(req.headers()) {
         resolve(&state, &token, now).await
     } else if let Some(token) = bearer_from(req.headers()) {

@@ -127,7 +127,7 @@ pub async fn verify(
     code: &str,
     purpose: &str,
 ) -> Result<CodeKind, ApiError> {
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let key = lock_key(user.user.id);
     let recent = users::recent_login_failures(
         &state.db,

@@ -296,7 +296,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(u.clone());
         }
         let token = token_from(&parts.headers).ok_or(ApiError::Unauthorized)?;
-        resolve(state, &token, sentia_store::db_time(state.clock.now()))
+        resolve(state, &token, state.now())
             .await?
             .ok_or(ApiError::Unauthorized)
     }

@@ -28,10 +28,6 @@ fn core_role(r: Role) -> CoreRole {
     }
 }
 
-fn now(state: &AppState) -> DateTime<Utc> {
-    sentia_store::db_time(state.clock.now())
-}
-
 /// A permission of the catalogue.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PermissionView {
@@ -132,7 +128,7 @@ pub async fn set_role_permissions(
     Json(body): Json<SetRolePermissions>,
 ) -> ApiResult<Json<RolePermissions>> {
     let role = core_role(role);
-    let t = now(&state);
+    let t = state.now();
     let entry = meta.entry(
         t,
         Some(user.user.id),
@@ -197,7 +193,7 @@ pub struct UserList {
 }
 
 async fn summary_of(state: &AppState, id: i64) -> ApiResult<AdminUser> {
-    users::list(&state.db, now(state))
+    users::list(&state.db, state.now())
         .await?
         .into_iter()
         .find(|u| u.user.id == id)
@@ -214,7 +210,7 @@ pub async fn list_users(
     _user: CurrentUser,
     State(state): State<AppState>,
 ) -> ApiResult<Json<UserList>> {
-    let list = users::list(&state.db, now(&state)).await?;
+    let list = users::list(&state.db, state.now()).await?;
     Ok(Json(UserList {
         users: list.into_iter().map(user_view).collect(),
     }))
@@ -313,7 +309,7 @@ pub async fn create_user(
     let phc = tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
         .map_err(|e| ApiError::Internal(e.into()))??;
-    let t = now(&state);
+    let t = state.now();
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     let created = users::create(&txn, &body.email, name, role, Some(&phc), t).await?;
     audit::append(
@@ -387,7 +383,7 @@ pub async fn update_user(
         role: body.role.map(core_role),
         active: body.active,
     };
-    let t = now(&state);
+    let t = state.now();
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     let (before, after) = users::update(&txn, id, &change).await?;
     let mut details = serde_json::Map::new();
@@ -444,7 +440,7 @@ pub async fn erase_user(
     if id == user.user.id {
         return Err(ApiError::unprocessable("id", "you cannot erase yourself"));
     }
-    let t = now(&state);
+    let t = state.now();
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     users::erase(&txn, id, t).await?;
     let mut entry = meta.entry(
@@ -515,7 +511,7 @@ pub async fn list_sessions(
     user: CurrentUser,
     State(state): State<AppState>,
 ) -> ApiResult<Json<SessionList>> {
-    let list = users::list_sessions(&state.db, None, now(&state)).await?;
+    let list = users::list_sessions(&state.db, None, state.now()).await?;
     Ok(Json(SessionList {
         sessions: list
             .into_iter()
@@ -548,7 +544,7 @@ pub(crate) async fn revoke(
     id: i64,
     owner: Option<i64>,
 ) -> ApiResult<()> {
-    let t = now(state);
+    let t = state.now();
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     let of = users::revoke_session(&txn, id, owner).await?;
     audit::append(
@@ -756,7 +752,7 @@ pub async fn export_audit(
         &state.db,
         &meta
             .entry(
-                now(&state),
+                state.now(),
                 Some(user.user.id),
                 "audit.export",
                 "audit_log",
@@ -869,7 +865,7 @@ pub async fn export_user(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> ApiResult<impl IntoResponse> {
-    let t = now(&state);
+    let t = state.now();
     let account = summary_of(&state, id).await?;
     let sessions = users::list_sessions(&state.db, Some(id), t)
         .await?
@@ -989,7 +985,7 @@ pub async fn get_system_health(
         sentia_store::Backend::Postgres => "postgres",
         _ => "sqlite",
     };
-    let t = now(&state);
+    let t = state.now();
     let runs = sentia_store::forecasting::list_runs(&state.db, 20).await?;
     let last = runs.first();
     let all = users::list(&state.db, t).await?;
@@ -1042,7 +1038,7 @@ pub async fn reset_mfa(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<AdminUser>> {
-    let t = now(&state);
+    let t = state.now();
     users::get(&state.db, id).await?;
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     sentia_store::mfa::reset(&txn, id).await?;
@@ -1178,7 +1174,7 @@ pub async fn set_feature_flag(
         "roles" => Mode::Roles(body.roles.iter().map(|r| core_role(*r)).collect()),
         _ => return Err(ApiError::unprocessable("mode", "must be on, off or roles")),
     };
-    let t = now(&state);
+    let t = state.now();
     let txn = state.db.begin().await.map_err(StoreError::from)?;
     let (before, after) = sentia_store::features::set(&txn, &key, &mode).await?;
     let (b, a) = (flag_view(before), flag_view(after));

@@ -84,7 +84,7 @@ pub async fn verify_mfa(
     };
     mfa::verify(&state, &user, &meta, &body.code, purpose).await?;
     let mut user = user;
-    user.mfa_at = Some(sentia_store::db_time(state.clock.now()));
+    user.mfa_at = Some(state.now());
     Ok(Json(me(&user)))
 }
 
@@ -114,7 +114,7 @@ pub async fn login(
     }
     let email = req.email.trim().to_lowercase();
     // Stored instants are truncated to microseconds; compare like with like.
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     if let Some(until) = locked_until(&state, &email, now).await? {
         let secs = (until - now).num_seconds().max(1);
         tracing::warn!("sign-in refused: e-mail locked after repeated failures");
@@ -256,7 +256,7 @@ pub async fn logout(
     meta: RequestMeta,
 ) -> ApiResult<impl IntoResponse> {
     if let Some(t) = token_from(&headers) {
-        let now = sentia_store::db_time(state.clock.now());
+        let now = state.now();
         if let Some(p) = users::session_principal(&state.db, &token_hash(&t), now).await? {
             users::delete_session_by_id(&state.db, p.session_id).await?;
             audit::record(

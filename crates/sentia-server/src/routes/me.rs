@@ -18,7 +18,7 @@ pub async fn list_my_sessions(
     user: CurrentUser,
     State(state): State<AppState>,
 ) -> ApiResult<Json<SessionList>> {
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let list = sentia_store::users::list_sessions(&state.db, Some(user.user.id), now).await?;
     Ok(Json(SessionList {
         sessions: list
@@ -114,7 +114,7 @@ pub async fn confirm_mfa(
             "start an enrolment first (POST /api/v1/me/mfa/enroll)".into(),
         )
     })?;
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let step = mfa::matching_step(&secret, body.code.trim(), now)?.ok_or_else(|| {
         crate::error::ApiError::unprocessable(
             "code",
@@ -279,7 +279,7 @@ pub async fn create_my_token(
         crate::auth::session::API_TOKEN_PREFIX,
         crate::auth::session::new_token()
     );
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let expires = now + chrono::Duration::days(i64::from(body.expires_in_days));
     let txn = state
         .db
@@ -344,7 +344,7 @@ pub(crate) async fn revoke_token(
     owner: Option<i64>,
 ) -> ApiResult<()> {
     use sea_orm::TransactionTrait;
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let txn = state
         .db
         .begin()

@@ -174,7 +174,7 @@ pub async fn create_forecast_override(
                 },
             )
         })?;
-    let now = sentia_store::db_time(state.clock.now());
+    let now = state.now();
     let new = NewOverride {
         sku: s.sku.clone(),
         channel: s.channel.clone(),
