@@ -2,7 +2,7 @@
 //! variables (and the conventional `DATABASE_URL`).
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -32,8 +32,31 @@ pub struct Config {
     pub api_rate_per_minute: u32,
     /// Issuer URL of an OpenID Connect provider whose bearer JWTs the API accepts.
     pub oidc_issuer: Option<String>,
-    /// The audience (client id) those tokens must name in `aud` or `azp`.
+    /// The audience (client id) those tokens must name in `aud` or `azp`; also the client
+    /// id of the browser sign-in ("Sign in with …", authorization code + PKCE).
     pub oidc_audience: Option<String>,
+    /// Client secret for providers that register Sentia as a confidential client; unset for
+    /// a public client (PKCE only).
+    pub oidc_client_secret: Option<Redacted>,
+    /// The redirect URI registered at the provider; by default
+    /// `http(s)://<host of the request>/api/v1/auth/oidc/callback`.
+    pub oidc_redirect_uri: Option<String>,
+    /// Name of the provider on the sign-in button.
+    pub oidc_label: String,
+    /// Where the master key that seals secrets at rest is kept when `SENTIA_MASTER_KEY` is
+    /// not set; created on first start. Instances sharing a database need the same key.
+    pub master_key_file: PathBuf,
+}
+
+/// A configuration value that must never reach logs: its `Debug` shows `***`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 impl Default for Config {
@@ -50,6 +73,10 @@ impl Default for Config {
             api_rate_per_minute: 100,
             oidc_issuer: None,
             oidc_audience: None,
+            oidc_client_secret: None,
+            oidc_redirect_uri: None,
+            oidc_label: "single sign-on".to_owned(),
+            master_key_file: PathBuf::from("./sentia-data/master.key"),
         }
     }
 }
@@ -87,6 +114,13 @@ mod tests {
             assert_eq!(c.demo_days, 45);
             assert_eq!(c.database_url, "postgres://x@localhost/db");
             assert!(c.demo_on_empty);
+            jail.set_env("SENTIA_OIDC_CLIENT_SECRET", "s3cret");
+            let c = Config::load(Path::new("sentia.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(c.oidc_client_secret, Some(Redacted("s3cret".into())));
+            assert!(
+                !format!("{c:?}").contains("s3cret"),
+                "secrets stay out of logs"
+            );
             Ok(())
         });
     }

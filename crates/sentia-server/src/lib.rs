@@ -137,6 +137,27 @@ pub struct Application {
     pub demo_logins: Vec<bootstrap::DemoLogin>,
 }
 
+/// The master key: `SENTIA_MASTER_KEY` when set, else the key file of the configuration
+/// (created on first start).
+pub fn load_master_key(config: &Config) -> anyhow::Result<sentia_store::secrets::MasterKey> {
+    use anyhow::Context;
+    use sentia_store::secrets::MasterKey;
+    if let Ok(text) = std::env::var("SENTIA_MASTER_KEY")
+        && !text.trim().is_empty()
+    {
+        return MasterKey::parse(&text).context("SENTIA_MASTER_KEY");
+    }
+    let (key, created) = MasterKey::load_or_create(&config.master_key_file)?;
+    if created {
+        tracing::warn!(
+            file = %config.master_key_file.display(),
+            "created a new master key for secrets at rest; back it up with the database \
+             (instances sharing a database need the same key: set SENTIA_MASTER_KEY)"
+        );
+    }
+    Ok(key)
+}
+
 impl Application {
     /// Connects, migrates, loads the demo when the database is empty, and binds.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -176,7 +197,13 @@ impl Application {
             (None, None) => None,
             _ => anyhow::bail!("set both oidc_issuer and oidc_audience, or neither"),
         };
+        let master_key = Arc::new(load_master_key(&config)?);
+        let resealed = sentia_store::mfa::seal_stored_secrets(&db, &master_key).await?;
+        if resealed > 0 {
+            tracing::info!(users = resealed, "stored TOTP secrets sealed");
+        }
         let state = AppState {
+            master_key,
             oidc,
             limits,
             db,

@@ -282,3 +282,60 @@ async fn admins_need_two_factor_codes_work_once_and_step_up_expires() {
         app.finish().await;
     }
 }
+
+/// TOTP secrets are sealed under the master key: the database holds no readable secret, a
+/// secret stored in clear (as by an earlier version) is sealed at the next start and still
+/// works, and with another master key it no longer opens.
+#[tokio::test]
+async fn secrets_are_sealed_at_rest() {
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let manager = app.signed_in_client("manager@sentia.demo").await;
+        let secret = app.enroll_mfa(&manager).await;
+        let stored = app
+            .text("SELECT mfa_secret FROM users WHERE email = 'manager@sentia.demo'")
+            .await;
+        assert!(stored.starts_with("v1."), "{backend}: {stored}");
+        assert!(!stored.contains(&secret), "{backend}");
+
+        // As an earlier version left it: in clear. A restart seals it.
+        app.exec(&format!(
+            "UPDATE users SET mfa_secret = '{secret}' WHERE email = 'manager@sentia.demo'"
+        ))
+        .await;
+        let restarted =
+            sentia_server::Application::build_with_clock(app.config.clone(), app.clock.clock())
+                .await
+                .expect("restart");
+        drop(restarted);
+        let resealed = app
+            .text("SELECT mfa_secret FROM users WHERE email = 'manager@sentia.demo'")
+            .await;
+        assert!(resealed.starts_with("v1."), "{backend}: {resealed}");
+        app.clock.advance(Duration::seconds(60));
+        let c = TestApp::new_client();
+        let r = c
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": "manager@sentia.demo", "password": common::PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let (s, _) = verify(&app, &c, &app.code(&secret)).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "{backend}: the sealed secret still verifies"
+        );
+
+        // Under another key the stored secret does not open: sign-in cannot finish.
+        let mut other = app.config.clone();
+        other.master_key_file = other.master_key_file.with_file_name("other.key");
+        let key = sentia_server::load_master_key(&other).unwrap();
+        assert!(
+            key.open(sentia_store::mfa::SECRET_PURPOSE, &resealed)
+                .is_err()
+        );
+        app.finish().await;
+    }
+}

@@ -2,13 +2,17 @@
 //! discovery and JWKS and signs RS256 tokens: a good token maps to the local user (or
 //! provisions one); a rotated key is fetched on its unknown `kid` and then cached; expired,
 //! not-yet-valid, wrong-audience, wrong-issuer, `alg: none` and HS256 tokens are refused.
+//! The browser sign-in (authorization code + PKCE) runs against the same fake provider,
+//! which checks the PKCE verifier, the redirect URI and single use of codes as a real one does.
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use axum::routing::get;
+use axum::extract::{Form, Query};
+use axum::routing::{get, post};
 use common::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
@@ -21,11 +25,20 @@ const JWKS_A: &str = include_str!("data/oidc-jwks-a.json");
 const JWKS_B: &str = include_str!("data/oidc-jwks-b.json");
 const AUDIENCE: &str = "sentia-test";
 
+/// Codes issued by `/authorize`: code → (PKCE challenge, nonce, redirect URI).
+type Grants = HashMap<String, (String, String, String)>;
+
 #[derive(Clone)]
 struct Provider {
     issuer: String,
     jwks: Arc<RwLock<Value>>,
     jwks_fetches: Arc<AtomicUsize>,
+    /// Codes issued by `/authorize`.
+    codes: Arc<RwLock<Grants>>,
+    /// Who signs in at the provider.
+    email: Arc<RwLock<String>>,
+    /// Put a wrong nonce into the next ID tokens.
+    wrong_nonce: Arc<AtomicBool>,
 }
 
 /// The fake provider on port 0: discovery and a JWKS that the test can rotate.
@@ -36,8 +49,11 @@ async fn provider() -> Provider {
         issuer: issuer.clone(),
         jwks: Arc::new(RwLock::new(serde_json::from_str(JWKS_A).unwrap())),
         jwks_fetches: Arc::default(),
+        codes: Arc::default(),
+        email: Arc::new(RwLock::new("manager@sentia.demo".into())),
+        wrong_nonce: Arc::default(),
     };
-    let (disc, jw) = (p.clone(), p.clone());
+    let (disc, jw, az, tk) = (p.clone(), p.clone(), p.clone(), p.clone());
     let app = axum::Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -62,9 +78,88 @@ async fn provider() -> Provider {
                     axum::Json(p.jwks.read().await.clone())
                 }
             }),
+        )
+        .route(
+            "/authorize",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let p = az.clone();
+                async move { authorize(&p, &q).await }
+            }),
+        )
+        .route(
+            "/token",
+            post(move |Form(f): Form<HashMap<String, String>>| {
+                let p = tk.clone();
+                async move { token(&p, &f).await }
+            }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     p
+}
+
+/// The provider's sign-in page, with the user already signed in there: checks the request
+/// as a provider does and redirects back with a code.
+async fn authorize(p: &Provider, q: &HashMap<String, String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    if get("response_type") != "code"
+        || get("client_id") != AUDIENCE
+        || get("code_challenge_method") != "S256"
+        || get("code_challenge").len() != 43
+        || !get("scope").split(' ').any(|s| s == "openid")
+        || get("state").is_empty()
+        || get("nonce").is_empty()
+    {
+        return (reqwest::StatusCode::BAD_REQUEST, "invalid_request").into_response();
+    }
+    let code = format!("code-{}", rand::random::<u64>());
+    p.codes.write().await.insert(
+        code.clone(),
+        (get("code_challenge"), get("nonce"), get("redirect_uri")),
+    );
+    let mut back = reqwest::Url::parse(&get("redirect_uri")).unwrap();
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &get("state"));
+    axum::response::Redirect::to(back.as_str()).into_response()
+}
+
+/// The token endpoint: a code works once, for its redirect URI, with the PKCE verifier
+/// whose S256 hash was the challenge.
+async fn token(p: &Provider, f: &HashMap<String, String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use sha2::Digest;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let grant = p.codes.write().await.remove(&get("code"));
+    let refuse = || {
+        (
+            reqwest::StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": "invalid_grant" })),
+        )
+            .into_response()
+    };
+    let Some((challenge, nonce, redirect)) = grant else {
+        return refuse();
+    };
+    let hashed = base64_url(&sha2::Sha256::digest(get("code_verifier").as_bytes()));
+    if get("grant_type") != "authorization_code"
+        || get("client_id") != AUDIENCE
+        || get("redirect_uri") != redirect
+        || hashed != challenge
+    {
+        return refuse();
+    }
+    let mut c = claims(&p.issuer, &p.email.read().await.clone());
+    c["nonce"] = json!(if p.wrong_nonce.load(Ordering::SeqCst) {
+        "another".to_owned()
+    } else {
+        nonce
+    });
+    axum::Json(json!({
+        "access_token": "opaque", "token_type": "Bearer", "expires_in": 300,
+        "id_token": sign("key-a", KEY_A, &c),
+    }))
+    .into_response()
 }
 
 fn now() -> i64 {
@@ -252,4 +347,179 @@ fn base64_url(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// A browser client that shows each redirect instead of following it.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Start at Sentia, pass the provider; returns the callback URL the provider sent back.
+async fn to_provider_and_back(app: &TestApp, b: &reqwest::Client, next: &str) -> String {
+    let r = b
+        .get(app.url(&format!("/api/v1/auth/oidc/start?next={next}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let at_provider = location(&r);
+    let url = reqwest::Url::parse(&at_provider).unwrap();
+    let q: HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["redirect_uri"], app.url("/api/v1/auth/oidc/callback"));
+    let r = b.get(&at_provider).send().await.unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    location(&r)
+}
+
+#[tokio::test]
+async fn browsers_sign_in_at_the_provider_with_pkce() {
+    for backend in sentia_store::testing::backends() {
+        let idp = provider().await;
+        let issuer = idp.issuer.clone();
+        let app = TestApp::spawn_with(backend, |c| {
+            c.oidc_issuer = Some(issuer.clone());
+            c.oidc_audience = Some(AUDIENCE.into());
+            c.oidc_label = "Test IdP".into();
+        })
+        .await;
+        let p: Value = reqwest::get(app.url("/api/v1/auth/providers"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(p["oidc"]["label"], "Test IdP");
+
+        // The whole round trip lands on the page asked for, signed in.
+        let b = browser();
+        let back = to_provider_and_back(&app, &b, "/forecasting").await;
+        let r = b.get(&back).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/forecasting", "{backend}");
+        let me: Value = b
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["email"], "manager@sentia.demo", "{backend}");
+        assert_eq!(me["mfa_pending"], false);
+        let n = app
+            .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login' AND CAST(details AS TEXT) LIKE '%oidc%'")
+            .await;
+        assert_eq!(n, 1, "{backend}");
+
+        // Replaying the callback: the sign-in in progress is used up (and so is the code).
+        let r = b.get(&back).send().await.unwrap();
+        assert_eq!(location(&r), "/login?sso_error=expired", "{backend}");
+        // A callback in another browser (login CSRF) finds no sign-in of its own.
+        let b2 = browser();
+        let back2 = to_provider_and_back(&app, &b2, "/").await;
+        let r = browser().get(&back2).send().await.unwrap();
+        assert_eq!(location(&r), "/login?sso_error=expired");
+        // A forged state.
+        let mut forged = reqwest::Url::parse(&back2).unwrap();
+        let code: String = forged
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned();
+        forged
+            .query_pairs_mut()
+            .clear()
+            .append_pair("code", &code)
+            .append_pair("state", "forged");
+        let r = b2.get(forged.as_str()).send().await.unwrap();
+        assert_eq!(location(&r), "/login?sso_error=state");
+        // The user cancels at the provider.
+        let b3 = browser();
+        let back3 = to_provider_and_back(&app, &b3, "/").await;
+        let state: String = reqwest::Url::parse(&back3)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        let r = b3
+            .get(app.url(&format!(
+                "/api/v1/auth/oidc/callback?error=access_denied&state={state}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&r), "/login?sso_error=denied");
+        // An ID token whose nonce is not this sign-in's.
+        idp.wrong_nonce.store(true, Ordering::SeqCst);
+        let b4 = browser();
+        let back4 = to_provider_and_back(&app, &b4, "/").await;
+        let r = b4.get(&back4).send().await.unwrap();
+        assert_eq!(location(&r), "/login?sso_error=token");
+        idp.wrong_nonce.store(false, Ordering::SeqCst);
+        let failed = app
+            .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND CAST(details AS TEXT) LIKE '%oidc%'")
+            .await;
+        assert_eq!(failed, 5, "{backend}");
+        // A destination off this site is ignored.
+        let b5 = browser();
+        let back5 = to_provider_and_back(&app, &b5, "//evil.example/x").await;
+        let r = b5.get(&back5).send().await.unwrap();
+        assert_eq!(location(&r), "/");
+
+        // A user with Sentia's second factor still has to give it after the provider.
+        let admin = app.signed_in_client("admin@sentia.demo").await;
+        app.enroll_mfa(&admin).await;
+        *idp.email.write().await = "admin@sentia.demo".into();
+        let b6 = browser();
+        let back6 = to_provider_and_back(&app, &b6, "/admin").await;
+        let r = b6.get(&back6).send().await.unwrap();
+        assert_eq!(location(&r), "/admin");
+        let me: Value = b6
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["mfa_pending"], true, "{backend}");
+        let r = b6.get(app.url("/api/v1/admin/users")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{backend}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_provider_the_sign_in_routes_are_absent() {
+    let app = TestApp::spawn("sqlite").await;
+    let p: Value = reqwest::get(app.url("/api/v1/auth/providers"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(p["oidc"].is_null());
+    let r = browser()
+        .get(app.url("/api/v1/auth/oidc/start"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    app.finish().await;
 }

@@ -18,6 +18,7 @@ pub mod mfa;
 pub mod migration;
 pub mod reference;
 pub mod sales;
+pub mod secrets;
 pub mod testing;
 pub mod users;
 

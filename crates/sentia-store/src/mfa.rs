@@ -10,9 +10,9 @@ use crate::{StoreError, StoreResult};
 /// A user's two-factor state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MfaState {
-    /// The confirmed secret (base32), when enabled.
+    /// The confirmed secret, sealed (see [`crate::secrets`]), when enabled.
     pub secret: Option<String>,
-    /// A secret issued by an enrolment not yet confirmed.
+    /// A secret issued by an enrolment not yet confirmed, sealed.
     pub pending_secret: Option<String>,
     /// When it was enabled.
     pub enabled_at: Option<DateTime<Utc>>,
@@ -178,3 +178,48 @@ pub async fn reset<C: ConnectionTrait>(conn: &C, user_id: i64) -> StoreResult<()
     .await?;
     Ok(())
 }
+
+/// Seals TOTP secrets stored in clear by a version of Sentia from before secrets were
+/// sealed, so none remains readable from a copy of the database; returns how many users
+/// were changed. Safe to run at every start (sealed values are left alone).
+pub async fn seal_stored_secrets<C: ConnectionTrait>(
+    conn: &C,
+    key: &crate::secrets::MasterKey,
+) -> StoreResult<u64> {
+    use crate::secrets::{MasterKey, SEALED_PREFIX};
+    let b = conn.get_database_backend();
+    let like = format!("{SEALED_PREFIX}%");
+    let rows = conn
+        .query_all_raw(stmt(
+            b,
+            "SELECT id, mfa_secret, mfa_pending_secret FROM users \
+             WHERE (mfa_secret IS NOT NULL AND mfa_secret NOT LIKE ?) \
+             OR (mfa_pending_secret IS NOT NULL AND mfa_pending_secret NOT LIKE ?)",
+            vec![like.as_str().into(), like.as_str().into()],
+        ))
+        .await?;
+    let seal = |v: Option<String>| {
+        v.map(|s| {
+            if MasterKey::is_sealed(&s) {
+                s
+            } else {
+                key.seal(SECRET_PURPOSE, &s)
+            }
+        })
+    };
+    for r in &rows {
+        let id: i64 = r.try_get("", "id")?;
+        let secret = seal(r.try_get("", "mfa_secret")?);
+        let pending = seal(r.try_get("", "mfa_pending_secret")?);
+        conn.execute_raw(stmt(
+            b,
+            "UPDATE users SET mfa_secret = ?, mfa_pending_secret = ? WHERE id = ?",
+            vec![secret.into(), pending.into(), id.into()],
+        ))
+        .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// The purpose TOTP secrets are sealed for (see [`crate::secrets`]).
+pub const SECRET_PURPOSE: &str = "mfa-totp";

@@ -34,6 +34,22 @@ pub fn new_secret() -> String {
     }
 }
 
+/// A secret in its stored form: sealed under the master key.
+pub fn seal(state: &AppState, secret: &str) -> String {
+    state
+        .master_key
+        .seal(sentia_store::mfa::SECRET_PURPOSE, secret)
+}
+
+/// A stored secret opened with the master key. Fails (500, logged) when the key is not the
+/// one it was sealed with — an admin then resets the user's second factor.
+pub fn open(state: &AppState, stored: &str) -> Result<String, ApiError> {
+    state
+        .master_key
+        .open(sentia_store::mfa::SECRET_PURPOSE, stored)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored TOTP secret: {e}")))
+}
+
 fn totp(secret: &str, account: &str) -> Result<TOTP, ApiError> {
     let bytes = Secret::Encoded(secret.to_owned())
         .to_bytes()
@@ -143,9 +159,11 @@ pub async fn verify(
         });
     }
     let st = sentia_store::mfa::state(&state.db, user.user.id).await?;
-    let secret = st
-        .secret
-        .ok_or_else(|| ApiError::Conflict("two-factor sign-in is not set up".into()))?;
+    let secret = open(
+        state,
+        &st.secret
+            .ok_or_else(|| ApiError::Conflict("two-factor sign-in is not set up".into()))?,
+    )?;
     let code = code.trim();
     let kind = if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
         match matching_step(&secret, code, now)? {

@@ -48,6 +48,8 @@ pub struct Claims {
     pub azp: Option<String>,
     /// Role for a user provisioned on first sign-in.
     pub sentia_role: Option<String>,
+    /// The nonce of a browser sign-in (ID tokens only).
+    pub nonce: Option<String>,
 }
 
 /// Seconds of clock skew allowed on `exp` and `nbf`.
@@ -59,6 +61,16 @@ pub const REFETCH_MIN: Duration = Duration::from_secs(10);
 struct Cache {
     keys: Option<JwkSet>,
     fetched: Option<Instant>,
+    endpoints: Option<Endpoints>,
+}
+
+/// Where the browser sign-in (authorization code + PKCE) goes at the provider.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Where the browser is sent to sign in.
+    pub authorization: String,
+    /// Where the code is exchanged for tokens.
+    pub token: String,
 }
 
 /// Verifies bearer JWTs of one provider.
@@ -74,6 +86,8 @@ pub struct OidcVerifier {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
 }
 
 impl OidcVerifier {
@@ -90,7 +104,41 @@ impl OidcVerifier {
         }
     }
 
-    async fn fetch(&self) -> Result<JwkSet, OidcError> {
+    /// The issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The audience, which is also Sentia's client id at the provider.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The HTTP client used to reach the provider.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The provider's authorization and token endpoints, from its discovery document
+    /// (fetched once, then cached).
+    pub async fn endpoints(&self) -> Result<Endpoints, OidcError> {
+        if let Some(e) = self.cache.read().await.endpoints.clone() {
+            return Ok(e);
+        }
+        let d = self.discovery().await?;
+        let e = Endpoints {
+            authorization: d.authorization_endpoint.ok_or_else(|| {
+                OidcError::Provider("discovery names no authorization_endpoint".into())
+            })?,
+            token: d
+                .token_endpoint
+                .ok_or_else(|| OidcError::Provider("discovery names no token_endpoint".into()))?,
+        };
+        self.cache.write().await.endpoints = Some(e.clone());
+        Ok(e)
+    }
+
+    async fn discovery(&self) -> Result<Discovery, OidcError> {
         let url = format!("{}/.well-known/openid-configuration", self.issuer);
         let d: Discovery = self
             .http
@@ -108,6 +156,11 @@ impl OidcVerifier {
                 d.issuer, self.issuer
             )));
         }
+        Ok(d)
+    }
+
+    async fn fetch(&self) -> Result<JwkSet, OidcError> {
+        let d = self.discovery().await?;
         self.http
             .get(&d.jwks_uri)
             .send()

@@ -130,8 +130,32 @@ pub async fn resolve_jwt(
             return Ok(None);
         }
     };
+    let Some(user) = user_for_claims(state, &claims, meta, now).await? else {
+        return Ok(None);
+    };
+    let permissions = users::permissions_of(&state.db, user.role).await?;
+    Ok(Some(CurrentUser {
+        session_id: -1,
+        token_id: None,
+        bearer: true,
+        mfa_enabled: false,
+        mfa_at: None,
+        permissions,
+        user,
+    }))
+}
+
+/// The local user a provider's verified claims name, by e-mail: provisioned (audited) with
+/// the claims' `sentia_role` (VIEWER if absent) when there is none yet. `None` when the
+/// claims carry no e-mail or the user is inactive.
+pub async fn user_for_claims(
+    state: &AppState,
+    claims: &super::oidc::Claims,
+    meta: &super::RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Option<users::User>, ApiError> {
     let Some(email) = claims.email.as_deref().map(str::to_lowercase) else {
-        tracing::info!("bearer JWT without an e-mail claim refused");
+        tracing::info!("provider token without an e-mail claim refused");
         return Ok(None);
     };
     let user = match users::find_by_email(&state.db, &email).await? {
@@ -167,30 +191,23 @@ pub async fn resolve_jwt(
             created
         }
     };
-    if !user.active {
-        return Ok(None);
-    }
-    let permissions = users::permissions_of(&state.db, user.role).await?;
-    Ok(Some(CurrentUser {
-        session_id: -1,
-        token_id: None,
-        bearer: true,
-        mfa_enabled: false,
-        mfa_at: None,
-        permissions,
-        user,
-    }))
+    Ok(user.active.then_some(user))
 }
 
 /// The session token sent by the browser, if any.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` sent by the browser, if any (and not empty).
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
         .filter(|v| !v.is_empty())
 }

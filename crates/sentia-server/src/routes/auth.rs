@@ -105,7 +105,6 @@ pub async fn verify_mfa(
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     meta: RequestMeta,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -182,6 +181,21 @@ pub async fn login(
         }
     };
     users::clear_login_failures(&state.db, &email).await?;
+    let (out, me) = start_session(&state, user, &meta, "password", now).await?;
+    Ok((out, Json(me)))
+}
+
+/// Opens a session for a user who has proved who they are (by password, or at an external
+/// provider): revokes their oldest sessions beyond [`MAX_SESSIONS_PER_USER`], audits the
+/// sign-in, and returns the session cookie and the user as the API shows them — pending
+/// until the second factor when the user has two-factor sign-in.
+pub async fn start_session(
+    state: &AppState,
+    user: users::User,
+    meta: &RequestMeta,
+    method: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<(HeaderMap, Me)> {
     let token = new_token();
     users::purge_expired_sessions(&state.db, now).await?;
     let lifetime = session_lifetime(user.role);
@@ -192,11 +206,8 @@ pub async fn login(
             token_hash: &token_hash(&token),
             now,
             expires_at: now + lifetime,
-            ip: Some(peer.ip().to_string()),
-            user_agent: headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(256).collect()),
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.clone(),
         },
     )
     .await?;
@@ -220,7 +231,7 @@ pub async fn login(
                 "session",
                 Some(session_id.to_string()),
             )
-            .details(serde_json::json!({ "method": "password", "revoked_sessions": revoked })),
+            .details(serde_json::json!({ "method": method, "revoked_sessions": revoked })),
     )
     .await?;
     let permissions = users::permissions_of(&state.db, user.role).await?;
@@ -242,7 +253,7 @@ pub async fn login(
         &mut out,
         cookie(Some(&token), lifetime, state.config.secure_cookies),
     );
-    Ok((out, Json(me(&current))))
+    Ok((out, me(&current)))
 }
 
 /// Ends the current session and clears the cookie.

@@ -79,7 +79,7 @@ pub async fn enroll_mfa(
         ));
     }
     let secret = mfa::new_secret();
-    sentia_store::mfa::set_pending(&state.db, user.user.id, &secret).await?;
+    sentia_store::mfa::set_pending(&state.db, user.user.id, &mfa::seal(&state, &secret)).await?;
     let url = mfa::otpauth_url(&secret, &user.user.email)?;
     Ok(Json(MfaEnrollment {
         qr_svg: mfa::qr_svg(&url)?,
@@ -109,11 +109,12 @@ pub async fn confirm_mfa(
         ));
     }
     let st = sentia_store::mfa::state(&state.db, user.user.id).await?;
-    let secret = st.pending_secret.ok_or_else(|| {
+    let sealed = st.pending_secret.ok_or_else(|| {
         crate::error::ApiError::Conflict(
             "start an enrolment first (POST /api/v1/me/mfa/enroll)".into(),
         )
     })?;
+    let secret = mfa::open(&state, &sealed)?;
     let now = state.now();
     let step = mfa::matching_step(&secret, body.code.trim(), now)?.ok_or_else(|| {
         crate::error::ApiError::unprocessable(
@@ -128,7 +129,7 @@ pub async fn confirm_mfa(
         .begin()
         .await
         .map_err(sentia_store::StoreError::from)?;
-    sentia_store::mfa::enable(&txn, user.user.id, &secret, step, now, &hashes).await?;
+    sentia_store::mfa::enable(&txn, user.user.id, &sealed, step, now, &hashes).await?;
     sentia_store::mfa::mark_session(&txn, user.session_id, now).await?;
     sentia_store::audit::append(
         &txn,

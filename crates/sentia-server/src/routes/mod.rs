@@ -13,6 +13,7 @@ pub mod auth;
 pub mod forecasting;
 pub mod health;
 pub mod me;
+pub mod oidc;
 pub mod reference;
 pub mod reports;
 
@@ -37,6 +38,9 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/health", Access::Public),
     (Method::POST, "/api/v1/auth/login", Access::Public),
     (Method::POST, "/api/v1/auth/logout", Access::Public),
+    (Method::GET, "/api/v1/auth/providers", Access::Public),
+    (Method::GET, "/api/v1/auth/oidc/start", Access::Public),
+    (Method::GET, "/api/v1/auth/oidc/callback", Access::Public),
     (Method::GET, "/api/v1/me", Access::Pending),
     (Method::POST, "/api/v1/auth/mfa/verify", Access::Pending),
     (Method::POST, "/api/v1/me/mfa/enroll", Access::SignedIn),
@@ -229,6 +233,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(health::get_health))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(oidc::providers))
+        .routes(routes!(oidc::start))
+        .routes(routes!(oidc::callback))
         .routes(routes!(auth::get_me))
         .routes(routes!(auth::verify_mfa))
         .routes(routes!(me::enroll_mfa))

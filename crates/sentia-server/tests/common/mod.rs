@@ -22,6 +22,8 @@ pub struct TestApp {
     pub test_db: TestDb,
     /// The application's clock: stands still until a test moves it.
     pub clock: ManualClock,
+    /// The configuration the server was started with.
+    pub config: Config,
 }
 
 impl TestApp {
@@ -48,10 +50,14 @@ impl TestApp {
             api_rate_per_minute: 100_000,
             oidc_issuer: None,
             oidc_audience: None,
+            master_key_file: std::env::temp_dir()
+                .join(format!("sentia-key-{:016x}", rand::random::<u64>()))
+                .join("master.key"),
+            ..Config::default()
         };
         configure(&mut config);
         let clock = ManualClock::new(chrono::Utc::now());
-        let app = Application::build_with_clock(config, clock.clock())
+        let app = Application::build_with_clock(config.clone(), clock.clock())
             .await
             .expect("app builds");
         let addr = app.local_addr();
@@ -63,6 +69,7 @@ impl TestApp {
             db,
             test_db,
             clock,
+            config,
         }
     }
 
@@ -181,6 +188,29 @@ impl TestApp {
         row.try_get_by_index::<Option<i64>>(0)
             .expect("an integer")
             .unwrap_or(0)
+    }
+
+    /// The one text a SQL query returns (its first column; NULL reads as "").
+    pub async fn text(&self, sql: &str) -> String {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<Option<String>>(0)
+            .expect("a text")
+            .unwrap_or_default()
+    }
+
+    /// Runs one SQL statement directly on the database.
+    pub async fn exec(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        self.db.execute_unprepared(sql).await.expect("statement");
     }
 }
 
