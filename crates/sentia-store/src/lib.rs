@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bulk;
 pub mod demo;
 pub mod entity;
+pub mod events;
 pub mod features;
 pub mod forecasting;
 pub mod meta;
