@@ -10,7 +10,10 @@
 //!
 //! Every state change appends a [`JOB_EVENT`] to the events outbox in the same transaction.
 //! Functions that write take a connection or a caller's transaction (they open a savepoint in
-//! it), so a job can be enqueued atomically with the change that asked for it.
+//! it), so a job can be enqueued atomically with the change that asked for it. On SQLite such
+//! a caller's transaction should begin with a write (or `BEGIN IMMEDIATE`): a transaction
+//! that only read before its first write can be refused as busy when another writer got in
+//! between.
 //!
 //! Claiming is safe with any number of workers: on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
 //! on SQLite in a write transaction taken up front (`BEGIN IMMEDIATE`), so no two claims can

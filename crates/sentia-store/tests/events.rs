@@ -180,7 +180,7 @@ async fn a_reader_following_concurrent_writers_sees_every_event_once() {
         for task in tasks {
             task.await.unwrap();
         }
-        let seen = tokio::time::timeout(std::time::Duration::from_secs(60), reader)
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(15), reader)
             .await
             .expect("the reader missed events")
             .unwrap();

@@ -747,3 +747,48 @@ async fn job_changes_and_their_events_commit_or_roll_back_together() {
         t.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_released_job_goes_back_to_the_queue_uncounted() {
+    for backend in backends() {
+        let (t, db) = fresh(backend).await;
+        let id = enqueue(&db, &job("sync").run_at(t0() - Duration::hours(1)), t0())
+            .await
+            .unwrap()
+            .id;
+        let j = claim(&db, &["default"], "a", LEASE, t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(j.attempts, 1);
+        let p = jobs::set_progress(&db, id, "a", 250, None, t0())
+            .await
+            .unwrap();
+        assert_eq!(p.progress, 100, "{backend}: progress is capped");
+        // A worker shutting down gives the job back: due now, the attempt not counted.
+        let later = t0() + Duration::seconds(5);
+        let r = jobs::release(&db, id, "a", later).await.unwrap();
+        assert_eq!(
+            (r.state, r.attempts, r.run_at),
+            (JobState::Queued, 0, later),
+            "{backend}"
+        );
+        assert!(
+            r.lease_owner.is_none() && r.lease_until.is_none(),
+            "{backend}"
+        );
+        let again = jobs::release(&db, id, "a", later).await;
+        assert!(
+            matches!(again, Err(StoreError::Conflict(_))),
+            "{backend}: {again:?}"
+        );
+        // Another worker takes it at once, as its first attempt.
+        let b = claim(&db, &["default"], "b", LEASE, later)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((b.id, b.attempts), (id, 1), "{backend}");
+        db.close().await.unwrap();
+        t.drop_database().await.unwrap();
+    }
+}
