@@ -15,6 +15,7 @@ mod m0005_governance;
 mod m0006_mfa;
 mod m0007_api_tokens;
 mod m0008_feature_flags;
+mod m0009_jobs_events;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_mfa::Migration),
             Box::new(m0007_api_tokens::Migration),
             Box::new(m0008_feature_flags::Migration),
+            Box::new(m0009_jobs_events::Migration),
         ]
     }
 }
