@@ -43,6 +43,8 @@ pub struct Config {
     pub oidc_redirect_uri: Option<String>,
     /// Name of the provider on the sign-in button.
     pub oidc_label: String,
+    /// Run the job worker (and the scheduler of periodic jobs) in this process.
+    pub run_jobs: bool,
     /// Where the master key that seals secrets at rest is kept when `SENTIA_MASTER_KEY` is
     /// not set; created on first start. Instances sharing a database need the same key.
     pub master_key_file: PathBuf,
@@ -77,6 +79,7 @@ impl Default for Config {
             oidc_redirect_uri: None,
             oidc_label: "single sign-on".to_owned(),
             master_key_file: PathBuf::from("./sentia-data/master.key"),
+            run_jobs: true,
         }
     }
 }

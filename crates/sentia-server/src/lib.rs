@@ -7,6 +7,8 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod forecasting;
+pub mod jobs;
+pub mod realtime;
 pub mod reporting;
 pub mod routes;
 pub mod security;
@@ -202,7 +204,12 @@ impl Application {
         if resealed > 0 {
             tracing::info!(users = resealed, "stored TOTP secrets sealed");
         }
+        let events = Arc::new(realtime::EventFeed::new(
+            sentia_store::events::latest_id(&db).await?,
+        ));
+        events.spawn_poller(db.clone());
         let state = AppState {
+            events,
             master_key,
             oidc,
             limits,
@@ -236,6 +243,9 @@ impl Application {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        if state.config.run_jobs {
+            jobs::spawn(state.clone());
         }
         // Warm the report cube so the first dashboard load is fast.
         if let Err(e) = state.cube.get(&state.db).await {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub oidc: Option<Arc<crate::auth::oidc::OidcVerifier>>,
     /// Request rate limits of this instance.
     pub limits: Arc<crate::security::RateLimits>,
+    /// The newest outbox id, which wakes the live event streams.
+    pub events: Arc<crate::realtime::EventFeed>,
     /// The key that seals secrets at rest.
     pub master_key: Arc<sentia_store::secrets::MasterKey>,
 }

@@ -243,8 +243,8 @@ pub async fn finished_products<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<
 /// A fingerprint of the reporting data; it changes whenever facts are added or reloaded.
 /// Uses only primary-key maxima and a meta row, so it is cheap on both backends. It does not
 /// see updates in place or deletions below the maxima: every writer that changes facts that
-/// way must, in the same transaction, add an `events` row or set `app_meta.data_generation`
-/// (as the demo loader does).
+/// way must, in the same transaction, add a `data.…` event (job progress and finished
+/// forecasts are events too, but change no facts) or set `app_meta.data_generation` (as the demo loader does).
 #[tracing::instrument(skip_all)]
 pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
     let sql = "SELECT \
@@ -252,7 +252,7 @@ pub async fn data_version<C: ConnectionTrait>(conn: &C) -> StoreResult<String> {
         (SELECT COALESCE(MAX(id), 0) FROM stock_movements) AS m, \
         (SELECT COALESCE(MAX(id), 0) FROM refunds) AS r, \
         (SELECT COALESCE(MAX(id), 0) FROM fx_rates) AS f, \
-        (SELECT COALESCE(MAX(id), 0) FROM events) AS e, \
+        (SELECT COALESCE(MAX(id), 0) FROM events WHERE kind LIKE 'data.%') AS e, \
         (SELECT COALESCE(MAX(value), '') FROM app_meta WHERE key = 'data_generation') AS g";
     let row = conn
         .query_one_raw(stmt(conn, sql))

@@ -957,8 +957,10 @@ pub struct SystemHealth {
     pub uptime_s: u64,
     /// The database.
     pub database: DatabaseHealth,
-    /// Forecast runs (the background jobs there are so far).
+    /// Forecast runs.
     pub jobs: JobHealth,
+    /// The job queue (syncs, imports, housekeeping).
+    pub queue: super::jobs::JobCountsView,
     /// Users, and how many may sign in.
     pub users: i64,
     /// Active users.
@@ -1004,6 +1006,7 @@ pub async fn get_system_health(
             last_finished_at: last.and_then(|r| r.finished_at),
             last_error: last.and_then(|r| r.error.clone()),
         },
+        queue: super::jobs::counts(&state).await?,
         users: all.len() as i64,
         active_users: all.iter().filter(|u| u.user.active).count() as i64,
         live_sessions: all.iter().map(|u| u.sessions).sum(),

@@ -10,8 +10,10 @@ use crate::state::AppState;
 
 pub mod admin;
 pub mod auth;
+pub mod events;
 pub mod forecasting;
 pub mod health;
+pub mod jobs;
 pub mod me;
 pub mod oidc;
 pub mod reference;
@@ -39,6 +41,26 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/auth/login", Access::Public),
     (Method::POST, "/api/v1/auth/logout", Access::Public),
     (Method::GET, "/api/v1/auth/providers", Access::Public),
+    (
+        Method::GET,
+        "/api/v1/admin/jobs",
+        Access::Permission("admin:read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/admin/jobs/{id}/retry",
+        Access::StepUp("admin:write"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/admin/jobs/{id}/discard",
+        Access::StepUp("admin:write"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/events",
+        Access::Permission("dashboard:read"),
+    ),
     (Method::GET, "/api/v1/auth/oidc/start", Access::Public),
     (Method::GET, "/api/v1/auth/oidc/callback", Access::Public),
     (Method::GET, "/api/v1/me", Access::Pending),
@@ -233,6 +255,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(health::get_health))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(events::stream_events))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::retry_job))
+        .routes(routes!(jobs::discard_job))
         .routes(routes!(oidc::providers))
         .routes(routes!(oidc::start))
         .routes(routes!(oidc::callback))

@@ -446,9 +446,20 @@ pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
         vec![(series.len() as i32).into(), run_id.into()],
     ))
     .await?;
+    // Last, as the outbox asks: open pages learn of the new forecasts.
+    crate::events::append(
+        &txn,
+        FORECAST_EVENT,
+        &serde_json::json!({ "run_id": run_id, "series": series.len(), "forecasts": forecasts.len() }),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
+
+/// The event a finished forecast run appends.
+pub const FORECAST_EVENT: &str = "forecast.completed";
 
 /// One run by id.
 #[tracing::instrument(skip_all)]

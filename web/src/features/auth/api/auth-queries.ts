@@ -15,6 +15,15 @@ export const meQuery = queryOptions({
   staleTime: 60_000,
 });
 
+export type Providers = Schemas['Providers'];
+
+/** Sign-in methods besides e-mail and password (an OpenID Connect provider, if configured). */
+export const providersQuery = queryOptions({
+  queryKey: ['auth', 'providers'] as const,
+  queryFn: ({ signal }) => unwrap(api.GET('/api/v1/auth/providers', { signal })),
+  staleTime: 5 * 60_000,
+});
+
 export function hasPermission(me: Me | undefined, permission: string): boolean {
   return me?.permissions.includes(permission) ?? false;
 }

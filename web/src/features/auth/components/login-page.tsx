@@ -1,14 +1,23 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, type SubmitEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { meQuery, useLogin, useLogout, useVerifyMfa } from '@/features/auth/api/auth-queries';
-import { ErrorAlert } from '@/shared/components/alert';
+import { meQuery, providersQuery, useLogin, useLogout, useVerifyMfa } from '@/features/auth/api/auth-queries';
+import { Alert, ErrorAlert } from '@/shared/components/alert';
 import { Button } from '@/shared/components/button';
 
 /** Only same-app paths are allowed as a post-login destination. */
 function safeNext(next: string | null): string {
   return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
+
+/** What the sign-in page says for each `sso_error` the provider callback reports. */
+const SSO_ERRORS: Record<string, string> = {
+  denied: 'The identity provider did not sign you in (cancelled or refused).',
+  expired: 'The sign-in took too long or was started in another browser. Start again.',
+  state: 'The sign-in could not be matched to this browser. Start again.',
+  token: 'The identity provider’s answer could not be verified.',
+  account: 'Your account is not active in Sentia, or the provider gave no e-mail address.',
+};
 
 const inputClass =
   'block h-10 w-full rounded-md border-0 bg-white px-3 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus-visible:outline-none';
@@ -17,10 +26,13 @@ export function LoginPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const me = useQuery({ ...meQuery, retry: false });
+  const providers = useQuery(providersQuery);
   const login = useLogin();
   const emailId = useId();
   const passwordId = useId();
   const next = safeNext(params.get('next'));
+  const ssoError = params.get('sso_error');
+  const oidc = providers.data?.oidc;
 
   if (me.data && !me.data.mfa_pending) return <Navigate to={next} replace />;
   if (me.data?.mfa_pending) return <MfaStep next={next} />;
@@ -54,6 +66,28 @@ export function LoginPage() {
         <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8">
           <h1 className="text-lg font-semibold text-slate-900">Sign in</h1>
           <p className="mt-1 text-sm text-slate-500">Use your Sentia account to continue.</p>
+          {ssoError ? (
+            <div className="mt-6">
+              <Alert title="Single sign-on did not complete">
+                {SSO_ERRORS[ssoError] ?? 'Try again, or sign in with your password.'}
+              </Alert>
+            </div>
+          ) : null}
+          {oidc ? (
+            <>
+              <a
+                href={`${oidc.start_url}?next=${encodeURIComponent(next)}`}
+                className="mt-6 flex h-10 w-full items-center justify-center rounded-md bg-white text-sm font-medium text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+              >
+                Sign in with {oidc.label}
+              </a>
+              <div className="mt-6 flex items-center gap-3 text-xs text-slate-400" aria-hidden="true">
+                <span className="h-px flex-1 bg-slate-200" />
+                or
+                <span className="h-px flex-1 bg-slate-200" />
+              </div>
+            </>
+          ) : null}
           <form className="mt-6 space-y-4" onSubmit={onSubmit}>
             {login.isError ? <ErrorAlert title="Sign-in failed" error={login.error} /> : null}
             <div>
