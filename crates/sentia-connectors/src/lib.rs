@@ -1,0 +1,23 @@
+//! Clients for the external systems Sentia ingests from (Shopify, Unleashed), the resilience
+//! they share (pacing from server hints, retry with backoff and jitter, a circuit breaker per
+//! connector) and their mapping to connector records that carry `source` + `external_id`.
+//!
+//! With the `fake` feature, [`fake`] holds local fake servers that behave like the real APIs
+//! (auth checks, paging, throttling, injected faults) so tests never reach the internet.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod http;
+pub mod money;
+pub mod resilience;
+pub mod secret;
+pub mod shopify;
+pub mod sync;
+
+pub use error::ConnectorError;
+pub use money::{Money, Qty, UnitPrice};
+pub use resilience::{
+    CircuitBreaker, Clock, ManualClock, Pacer, Resilience, RetryPolicy, SystemClock,
+};
+pub use secret::Secret;
+pub use sync::IncrementalCursor;
