@@ -14,6 +14,9 @@ pub mod secret;
 pub mod shopify;
 pub mod sync;
 
+#[cfg(feature = "fake")]
+pub mod fake;
+
 pub use error::ConnectorError;
 pub use money::{Money, Qty, UnitPrice};
 pub use resilience::{
