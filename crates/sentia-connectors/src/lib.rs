@@ -13,6 +13,7 @@ pub mod resilience;
 pub mod secret;
 pub mod shopify;
 pub mod sync;
+pub mod unleashed;
 
 #[cfg(feature = "fake")]
 pub mod fake;

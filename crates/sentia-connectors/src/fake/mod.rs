@@ -4,6 +4,7 @@
 //! Each fake's listener is bound before `start` returns, so a client may call it at once.
 
 pub mod shopify;
+pub mod unleashed;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 pub use shopify::{FakeShopify, FakeShopifyConfig};
+pub use unleashed::{FakeUnleashed, FakeUnleashedConfig};
 
 /// A fault a fake injects instead of (or before) a normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

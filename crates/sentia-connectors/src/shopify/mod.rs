@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub use model::*;
+pub(crate) use webhook::hmac_sha256 as webhook_hmac;
 pub use webhook::{sign_shopify_body, verify_shopify_hmac};
 
 use crate::error::ConnectorError;
