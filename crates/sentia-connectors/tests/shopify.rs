@@ -15,6 +15,7 @@ fn config(fake: &FakeShopify, token: &str) -> ShopifyConfig {
     let mut c = ShopifyConfig::new("sentia-uk.myshopify.com", "2026-10", token);
     c.base_url = Some(fake.base_url().to_owned());
     c.page_size = 25;
+    c.line_page_size = 2;
     c.timeout = Duration::from_millis(400);
     c.retry = RetryPolicy::with_base(Duration::from_millis(5));
     c
@@ -76,7 +77,7 @@ async fn full_then_incremental_sync_ends_with_exactly_the_fakes_orders_through_t
  {
     let fake = FakeShopify::start(FakeShopifyConfig {
         orders: 130,
-        bucket_max: 120.0,
+        bucket_max: 400.0,
         restore_rate: 2000.0,
         ..FakeShopifyConfig::default()
     })
@@ -123,6 +124,34 @@ async fn full_then_incremental_sync_ends_with_exactly_the_fakes_orders_through_t
         again.orders.len()
     );
     assert_eq!(again.cursor, inc.cursor);
+}
+
+#[tokio::test]
+async fn the_default_page_sizes_fit_shopifys_query_cost_limit() {
+    // A standard 1000-point bucket, refilled fast so the test does not wait on pacing.
+    let fake = FakeShopify::start(FakeShopifyConfig {
+        restore_rate: 5000.0,
+        ..FakeShopifyConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut cfg = ShopifyConfig::new(
+        "sentia-uk.myshopify.com",
+        "2026-10",
+        FakeShopifyConfig::default().access_token,
+    );
+    cfg.base_url = Some(fake.base_url().to_owned());
+    let c = ShopifyClient::new(cfg).unwrap();
+    let full = c.orders(&IncrementalCursor::full()).await.unwrap();
+    assert_eq!(full.orders.len(), fake.orders().len());
+    let big = full.orders.iter().filter(|o| o.lines.len() > 10).count();
+    assert!(
+        big > 0,
+        "orders with more lines than one page were completed"
+    );
+    let mut local = Local::default();
+    local.upsert(full.orders);
+    local.assert_matches(&fake);
 }
 
 #[tokio::test]

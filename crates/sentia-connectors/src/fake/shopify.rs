@@ -241,6 +241,9 @@ impl Drop for FakeShopify {
     }
 }
 
+/// Shopify refuses a single query whose requested cost exceeds this.
+const MAX_QUERY_COST: f64 = 1000.0;
+
 const LOCATIONS: [&str; 2] = ["Warehouse", "Shopfront"];
 
 fn rate_pct(c: Currency) -> i64 {
@@ -411,7 +414,13 @@ impl Store {
         let rng = &mut self.rng;
         let presentment_currency = Currency::ALL[rng.gen_range(0..3)];
         let variants: Vec<&FakeVariant> = self.products.iter().flat_map(|p| &p.variants).collect();
-        let lines: Vec<FakeLine> = (0..rng.gen_range(1..=3))
+        // Every 25th order is a big one, with more lines than fit in one orders page.
+        let n_lines = if id.is_multiple_of(25) {
+            12
+        } else {
+            rng.gen_range(1..=3)
+        };
+        let lines: Vec<FakeLine> = (0..n_lines)
             .map(|_| {
                 let v = variants[rng.gen_range(0..variants.len())];
                 FakeLine {
@@ -472,12 +481,52 @@ fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn order_json(o: &FakeOrder, shop_cur: Currency) -> Value {
+/// The order's line items `after` (a cursor) as a connection of at most `first`.
+fn lines_json(
+    o: &FakeOrder,
+    shop_cur: Currency,
+    first: usize,
+    after: Option<&str>,
+) -> Result<Value, ()> {
     let pc = o.presentment_currency;
     let mut refundable: Vec<i64> = o.lines.iter().map(|l| l.quantity).collect();
     for r in &o.refunds {
         refundable[r.line] -= r.quantity;
     }
+    let start = match after {
+        None => 0,
+        Some(c) => {
+            let k = decode_cursor(c).ok_or(())?;
+            k.strip_prefix("line:")
+                .and_then(|i| i.parse::<usize>().ok())
+                .ok_or(())?
+                + 1
+        }
+    };
+    let end = (start + first).min(o.lines.len());
+    let nodes: Vec<Value> = (start.min(end)..end)
+        .map(|i| {
+            let l = &o.lines[i];
+            json!({
+                "sku": l.sku,
+                "quantity": l.quantity,
+                "refundableQuantity": refundable[i],
+                "originalUnitPriceSet": bag(l.unit_shop, shop_cur, l.unit_presentment, pc),
+                "variant": { "id": format!("gid://shopify/ProductVariant/{}", l.variant_id), "sku": l.sku },
+            })
+        })
+        .collect();
+    Ok(json!({
+        "pageInfo": {
+            "hasNextPage": end < o.lines.len(),
+            "endCursor": (end > start).then(|| encode_cursor(&format!("line:{}", end - 1))),
+        },
+        "nodes": nodes,
+    }))
+}
+
+fn order_json(o: &FakeOrder, shop_cur: Currency, lines_first: usize) -> Value {
+    let pc = o.presentment_currency;
     json!({
         "id": o.gid(),
         "name": format!("#{}", o.id - 5_000_000 + 1001),
@@ -489,13 +538,7 @@ fn order_json(o: &FakeOrder, shop_cur: Currency) -> Value {
         "presentmentCurrencyCode": pc.code(),
         "totalPriceSet": bag(o.total_shop(), shop_cur, o.total_presentment(), pc),
         "totalRefundedSet": bag(o.refunded_shop(), shop_cur, o.refunded_presentment(), pc),
-        "lineItems": { "nodes": o.lines.iter().zip(&refundable).map(|(l, r)| json!({
-            "sku": l.sku,
-            "quantity": l.quantity,
-            "refundableQuantity": r,
-            "originalUnitPriceSet": bag(l.unit_shop, shop_cur, l.unit_presentment, pc),
-            "variant": { "id": format!("gid://shopify/ProductVariant/{}", l.variant_id), "sku": l.sku },
-        })).collect::<Vec<_>>() },
+        "lineItems": lines_json(o, shop_cur, lines_first, None).unwrap_or(Value::Null),
         "refunds": o.refunds.iter().map(|r| {
             let l = &o.lines[r.line];
             json!({
@@ -587,8 +630,16 @@ async fn graphql(
         );
     }
     let cfg = &shared.config;
+    // Shopify's rule of thumb: a connection costs 2 + first × (cost of one node), an object 1.
+    let lines_first = vars.get("lines").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let needs_lines = query.contains("orders(") || query.contains("order(id:");
+    if needs_lines && !(1..=250).contains(&lines_first) {
+        return gql_error("lineItems needs first between 1 and 250", "BAD_REQUEST");
+    }
     let (requested, kind) = if query.contains("orders(") {
-        (1 + 2 * first, "orders")
+        (2 + first * (3 + 2 * lines_first), "orders")
+    } else if query.contains("order(id:") {
+        (3 + 2 * lines_first, "order_lines")
     } else if query.contains("productVariants(") {
         (11, "stock")
     } else if query.contains("products(") {
@@ -597,7 +648,7 @@ async fn graphql(
         return gql_error("Field doesn't exist on type 'QueryRoot'", "undefinedField");
     };
     let requested = requested as f64;
-    if requested > cfg.bucket_max {
+    if requested > cfg.bucket_max || requested > MAX_QUERY_COST {
         return gql_error(
             "Query cost exceeds the maximum allowed",
             "MAX_COST_EXCEEDED",
@@ -617,7 +668,7 @@ async fn graphql(
         .into_response();
     }
     let after = vars.get("after").and_then(Value::as_str);
-    let (data, returned) = match kind {
+    let (data, actual) = match kind {
         "orders" => {
             let Ok(since) = parse_filter(vars.get("query").and_then(Value::as_str)) else {
                 return gql_error("Invalid search query", "BAD_REQUEST");
@@ -646,9 +697,21 @@ async fn graphql(
             let has_next = start + first < rows.len();
             let data = json!({ "orders": {
                 "pageInfo": { "hasNextPage": has_next, "endCursor": page.last().map(|o| encode_cursor(&key(o))) },
-                "nodes": page.iter().map(|o| order_json(o, cfg.shop_currency)).collect::<Vec<_>>(),
+                "nodes": page.iter().map(|o| order_json(o, cfg.shop_currency, lines_first)).collect::<Vec<_>>(),
             }});
-            (data, page.len())
+            let lines: usize = page.iter().map(|o| o.lines.len().min(lines_first)).sum();
+            (data, 2 + 3 * page.len() + 2 * lines)
+        }
+        "order_lines" => {
+            let gid = vars.get("id").and_then(Value::as_str).unwrap_or_default();
+            let Some(o) = store.orders.iter().find(|o| o.gid() == gid) else {
+                return Json(json!({ "data": { "order": null } })).into_response();
+            };
+            let Ok(lines) = lines_json(o, cfg.shop_currency, lines_first, after) else {
+                return gql_error("Invalid cursor", "BAD_REQUEST");
+            };
+            let n = lines["nodes"].as_array().map_or(0, Vec::len);
+            (json!({ "order": { "lineItems": lines } }), 3 + 2 * n)
         }
         "products" => {
             let start = match after.map(decode_cursor) {
@@ -678,7 +741,7 @@ async fn graphql(
                     })).collect::<Vec<_>>(),
                 },
             });
-            (data, page.len())
+            (data, 2 + page.len())
         }
         _ => {
             let q = vars
@@ -704,15 +767,11 @@ async fn graphql(
                 }))
                 .collect();
             let n = nodes.len();
-            (json!({ "productVariants": { "nodes": nodes } }), n)
+            (json!({ "productVariants": { "nodes": nodes } }), 2 + n)
         }
     };
     // Shopify charges the requested cost up front and refunds the difference.
-    let actual = match kind {
-        "orders" => 1 + 2 * returned,
-        "products" => 1 + returned,
-        _ => 1 + returned,
-    } as f64;
+    let actual = actual as f64;
     store.bucket.available = (store.bucket.available + requested - actual).min(cfg.bucket_max);
     let cost = cost_json(requested, Some(actual), store.bucket.available, cfg);
     Json(json!({ "data": data, "extensions": { "cost": cost } })).into_response()

@@ -33,8 +33,11 @@ pub struct ShopifyConfig {
     pub access_token: Secret,
     /// Overrides `https://{shop}` (tests point this at the fake).
     pub base_url: Option<String>,
-    /// Orders per page (1–250).
+    /// Orders per page (1–250). Shopify caps one query at 1000 cost points and charges
+    /// roughly `orders × (3 + 2 × lines)`, so pages and line pages are kept small.
     pub page_size: u32,
+    /// Line items fetched with each order; an order with more gets follow-up queries.
+    pub line_page_size: u32,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Retry policy for transient failures.
@@ -42,7 +45,8 @@ pub struct ShopifyConfig {
 }
 
 impl ShopifyConfig {
-    /// Settings with defaults: 50 orders a page, 30 s timeout, 2/4/8 s backoff.
+    /// Settings with defaults: 25 orders a page with 10 lines each (≈ 577 cost points),
+    /// 30 s timeout, 2/4/8 s backoff.
     pub fn new(
         shop: impl Into<String>,
         api_version: impl Into<String>,
@@ -53,7 +57,8 @@ impl ShopifyConfig {
             api_version: api_version.into(),
             access_token: token.into(),
             base_url: None,
-            page_size: 50,
+            page_size: 25,
+            line_page_size: 10,
             timeout: http::DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
         }
@@ -68,6 +73,7 @@ pub struct ShopifyClient {
     token: Secret,
     source: String,
     page_size: u32,
+    line_page_size: u32,
     resilience: Arc<Resilience>,
 }
 
@@ -96,6 +102,7 @@ impl ShopifyClient {
             ),
             token: config.access_token,
             page_size: config.page_size.clamp(1, 250),
+            line_page_size: config.line_page_size.clamp(1, 250),
             resilience: Arc::new(Resilience::new(source.clone(), config.retry, clock)),
             source,
         })
@@ -121,12 +128,16 @@ impl ShopifyClient {
         let mut after: Option<String> = None;
         let mut orders = Vec::new();
         loop {
-            let vars = json!({ "first": self.page_size, "after": after, "query": filter });
+            let vars = json!({
+                "first": self.page_size, "after": after, "query": filter, "lines": self.line_page_size,
+            });
             let page: wire::OrdersData = self.graphql(wire::ORDERS, vars).await?;
-            for o in page.orders.nodes {
-                if !cursor.already_seen(&o.id, o.updated_at) {
-                    orders.push(self.map_order(o)?);
+            for mut o in page.orders.nodes {
+                if cursor.already_seen(&o.id, o.updated_at) {
+                    continue;
                 }
+                self.fetch_remaining_lines(&mut o).await?;
+                orders.push(self.map_order(o)?);
             }
             match (
                 page.orders.page_info.has_next_page,
@@ -236,13 +247,39 @@ impl ShopifyClient {
         Ok(out)
     }
 
+    /// Pages through the line items of `o` that did not fit in the orders page.
+    async fn fetch_remaining_lines(&self, o: &mut wire::Order) -> Result<(), ConnectorError> {
+        while o.line_items.page_info.has_next_page {
+            let Some(after) = o.line_items.page_info.end_cursor.take() else {
+                return Err(ConnectorError::Malformed(
+                    "hasNextPage without endCursor".into(),
+                ));
+            };
+            let vars = json!({ "id": o.id, "after": after, "lines": self.line_page_size });
+            let data: wire::OrderLinesData = self.graphql(wire::ORDER_LINES, vars).await?;
+            let more = data
+                .order
+                .ok_or_else(|| {
+                    ConnectorError::Malformed(format!("{} vanished while paging its lines", o.id))
+                })?
+                .line_items;
+            o.line_items.nodes.extend(more.nodes);
+            o.line_items.page_info = more.page_info;
+        }
+        Ok(())
+    }
+
     async fn graphql<T: DeserializeOwned>(
         &self,
         query: &str,
         variables: Value,
     ) -> Result<T, ConnectorError> {
-        let body =
-            json!({ "query": format!("{query}\n{}", wire::MONEY_BAG), "variables": variables });
+        let fragments = if query.contains("...Line") {
+            format!("{}\n{}", wire::LINE, wire::MONEY_BAG)
+        } else {
+            wire::MONEY_BAG.to_owned()
+        };
+        let body = json!({ "query": format!("{query}\n{fragments}"), "variables": variables });
         let data = self.resilience.run(|| self.attempt(&body)).await?;
         serde_json::from_value(data)
             .map_err(|e| ConnectorError::Malformed(format!("unexpected GraphQL data: {e}")))

@@ -5,18 +5,25 @@ use serde::Deserialize;
 
 pub(crate) const MONEY_BAG: &str = "fragment Bag on MoneyBag { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }";
 
-pub(crate) const ORDERS: &str = "query Orders($first: Int!, $after: String, $query: String) {
+pub(crate) const ORDERS: &str = "query Orders($first: Int!, $after: String, $query: String, $lines: Int!) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id name createdAt updatedAt cancelledAt displayFinancialStatus currencyCode presentmentCurrencyCode
       totalPriceSet { ...Bag }
       totalRefundedSet { ...Bag }
-      lineItems(first: 100) { nodes { sku quantity refundableQuantity originalUnitPriceSet { ...Bag } variant { id sku } } }
+      lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { ...Line } }
       refunds { createdAt totalRefundedSet { ...Bag } refundLineItems(first: 100) { nodes { quantity lineItem { sku } subtotalSet { ...Bag } } } }
     }
   }
 }";
+
+/// The rest of an order's lines, when they did not fit in the orders page.
+pub(crate) const ORDER_LINES: &str = "query OrderLines($id: ID!, $after: String, $lines: Int!) {
+  order(id: $id) { lineItems(first: $lines, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...Line } } }
+}";
+
+pub(crate) const LINE: &str = "fragment Line on LineItem { sku quantity refundableQuantity originalUnitPriceSet { ...Bag } variant { id sku } }";
 
 pub(crate) const PRODUCTS: &str = "query Products($first: Int!, $after: String) {
   shop { currencyCode }
@@ -69,6 +76,17 @@ pub(crate) struct MoneyBag {
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct OrderLinesData {
+    pub order: Option<OrderLines>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrderLines {
+    pub line_items: Connection<LineItem>,
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct OrdersData {
     pub orders: Connection<Order>,
 }
@@ -84,7 +102,7 @@ pub(crate) struct Order {
     pub display_financial_status: Option<String>,
     pub total_price_set: MoneyBag,
     pub total_refunded_set: MoneyBag,
-    pub line_items: Nodes<LineItem>,
+    pub line_items: Connection<LineItem>,
     #[serde(default)]
     pub refunds: Vec<Refund>,
 }
