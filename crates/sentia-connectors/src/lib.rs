@@ -14,6 +14,7 @@ pub mod secret;
 pub mod shopify;
 pub mod sync;
 pub mod unleashed;
+pub mod xero;
 
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -24,4 +25,4 @@ pub use resilience::{
     CircuitBreaker, Clock, ManualClock, Pacer, Resilience, RetryPolicy, SystemClock,
 };
 pub use secret::Secret;
-pub use sync::IncrementalCursor;
+pub use sync::{IncrementalCursor, Modified, Synced};

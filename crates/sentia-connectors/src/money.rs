@@ -162,6 +162,26 @@ pub fn parse_decimal(s: &str, scale: u32) -> Result<i64, DecimalError> {
     i64::try_from(signed).map_err(|_| overflow())
 }
 
+/// Parses a decimal like [`parse_decimal`] but rounds digits beyond the scale half away from
+/// zero. Only for ratios such as FX rates, which APIs send with more decimals than we keep —
+/// never for money.
+pub fn parse_decimal_rounded(s: &str, scale: u32) -> Result<i64, DecimalError> {
+    match parse_decimal(s, scale) {
+        Err(DecimalError::TooPrecise(..)) => {
+            let (head, tail) = s.split_at(s.find('.').map_or(s.len(), |i| i + 1 + scale as usize));
+            let truncated = parse_decimal(head, scale)?;
+            let round_up = tail.as_bytes().first().is_some_and(|d| *d >= b'5');
+            let step = if s.starts_with('-') { -1 } else { 1 };
+            Ok(if round_up {
+                truncated + step
+            } else {
+                truncated
+            })
+        }
+        other => other,
+    }
+}
+
 /// Formats an integer scaled by `10^scale` as a decimal string with exactly `scale` decimals.
 pub fn format_decimal(value: i64, scale: u32) -> String {
     let sign = if value < 0 { "-" } else { "" };
@@ -206,6 +226,15 @@ mod tests {
             Err(DecimalError::Overflow(_))
         ));
         assert_eq!(parse_decimal("-92233720368547758.08", 2), Ok(i64::MIN));
+    }
+
+    #[test]
+    fn rounds_rates_beyond_the_scale() {
+        assert_eq!(parse_decimal_rounded("1.1634000005", 9), Ok(1_163_400_001));
+        assert_eq!(parse_decimal_rounded("1.1634000004", 9), Ok(1_163_400_000));
+        assert_eq!(parse_decimal_rounded("-0.0000000015", 9), Ok(-2));
+        assert_eq!(parse_decimal_rounded("1.25", 9), Ok(1_250_000_000));
+        assert!(parse_decimal_rounded("x", 9).is_err());
     }
 
     #[test]

@@ -55,6 +55,23 @@ fn floor_second(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t)
 }
 
+/// Records returned by an incremental sync of one endpoint, with the next cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced<T> {
+    /// Records created or changed since the previous cursor.
+    pub records: Vec<T>,
+    /// The cursor to pass to the next sync.
+    pub cursor: IncrementalCursor,
+}
+
+/// A record with an id and a modification time (what incremental syncs need).
+pub trait Modified {
+    /// The external id.
+    fn external_id(&self) -> &str;
+    /// The last modification time, if the API gives one.
+    fn modified_at(&self) -> Option<DateTime<Utc>>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

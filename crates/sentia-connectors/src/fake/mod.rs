@@ -5,6 +5,7 @@
 
 pub mod shopify;
 pub mod unleashed;
+pub mod xero;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 pub use shopify::{FakeShopify, FakeShopifyConfig};
 pub use unleashed::{FakeUnleashed, FakeUnleashedConfig};
+pub use xero::{FakeXero, FakeXeroConfig};
 
 /// A fault a fake injects instead of (or before) a normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,12 @@ impl Resilience {
         }
     }
 
+    /// Replaces the pacer (e.g. with [`Pacer::with_min_interval`] for an API with a fixed rate).
+    pub fn with_pacer(mut self, pacer: Pacer) -> Self {
+        self.pacer = pacer;
+        self
+    }
+
     /// The connector's circuit breaker.
     pub fn breaker(&self) -> &CircuitBreaker {
         &self.breaker

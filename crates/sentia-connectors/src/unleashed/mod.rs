@@ -3,7 +3,7 @@
 //! materials, suppliers and warehouses.
 
 pub mod model;
-mod wire;
+pub(crate) mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -387,8 +387,8 @@ impl UnleashedClient {
         let text = resp.text().await.map_err(http::transport_error)?;
         let quota_text = text.to_ascii_lowercase().contains("quota");
         match status.as_u16() {
-            429 => return Err(ConnectorError::QuotaSpent(snippet(&text))),
-            401 | 403 if quota_text => return Err(ConnectorError::QuotaSpent(snippet(&text))),
+            429 => return Err(quota_spent(&text)),
+            401 | 403 if quota_text => return Err(quota_spent(&text)),
             _ if !status.is_success() => return Err(http::status_error(status, &headers, &text)),
             _ => {}
         }
@@ -415,6 +415,12 @@ fn encode_query(params: &[(&str, &str)]) -> String {
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+fn quota_spent(body: &str) -> ConnectorError {
+    // Every further call is refused until the quota renews: stop and make noise.
+    tracing::error!(body = %snippet(body), "Unleashed API call quota spent; syncing stops until it renews");
+    ConnectorError::QuotaSpent(snippet(body))
 }
 
 fn snippet(s: &str) -> String {

@@ -5,7 +5,7 @@ use sentia_core::currency::Currency;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, Qty, UnitPrice};
-use crate::sync::IncrementalCursor;
+pub use crate::sync::{Modified, Synced};
 
 /// The `source` value on every Unleashed record.
 pub const SOURCE: &str = "unleashed";
@@ -212,23 +212,6 @@ pub struct UnleashedWarehouse {
     pub code: String,
     /// Warehouse name.
     pub name: Option<String>,
-}
-
-/// Records returned by an incremental sync of one endpoint, with the next cursor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Synced<T> {
-    /// Records created or changed since the previous cursor.
-    pub records: Vec<T>,
-    /// The cursor to pass to the next sync.
-    pub cursor: IncrementalCursor,
-}
-
-/// A record with an id and a modification time (what incremental syncs need).
-pub trait Modified {
-    /// The external id.
-    fn external_id(&self) -> &str;
-    /// The last modification time, if the API gives one.
-    fn modified_at(&self) -> Option<DateTime<Utc>>;
 }
 
 macro_rules! modified {
