@@ -1,9 +1,14 @@
-//! Clients for the external systems Sentia ingests from (Shopify, Unleashed), the resilience
-//! they share (pacing from server hints, retry with backoff and jitter, a circuit breaker per
-//! connector) and their mapping to connector records that carry `source` + `external_id`.
+//! Clients for the external systems Sentia ingests from (Shopify, Unleashed, Xero), the
+//! resilience they share (pacing from server hints, retry with backoff and jitter, a circuit
+//! breaker per connector) and their mapping to connector records that carry `source` +
+//! `external_id`.
 //!
-//! With the `fake` feature, [`fake`] holds local fake servers that behave like the real APIs
-//! (auth checks, paging, throttling, injected faults) so tests never reach the internet.
+//! Money is parsed from decimal text into integer minor units ([`Money`]), never through
+//! `f64`. Incremental syncs return an [`IncrementalCursor`] to pass to the next one.
+//!
+//! With the `fake` feature, the `fake` module holds local fake servers that behave like the
+//! real APIs (auth checks, paging, throttling, injected faults) so tests never reach the
+//! internet.
 #![forbid(unsafe_code)]
 
 pub mod error;
