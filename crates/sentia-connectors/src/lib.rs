@@ -1,0 +1,33 @@
+//! Clients for the external systems Sentia ingests from (Shopify, Unleashed, Xero), the
+//! resilience they share (pacing from server hints, retry with backoff and jitter, a circuit
+//! breaker per connector) and their mapping to connector records that carry `source` +
+//! `external_id`.
+//!
+//! Money is parsed from decimal text into integer minor units ([`Money`]), never through
+//! `f64`. Incremental syncs return an [`IncrementalCursor`] to pass to the next one.
+//!
+//! With the `fake` feature, the `fake` module holds local fake servers that behave like the
+//! real APIs (auth checks, paging, throttling, injected faults) so tests never reach the
+//! internet.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod http;
+pub mod money;
+pub mod resilience;
+pub mod secret;
+pub mod shopify;
+pub mod sync;
+pub mod unleashed;
+pub mod xero;
+
+#[cfg(feature = "fake")]
+pub mod fake;
+
+pub use error::ConnectorError;
+pub use money::{Money, Qty, UnitPrice};
+pub use resilience::{
+    CircuitBreaker, Clock, ManualClock, Pacer, Resilience, RetryPolicy, SystemClock,
+};
+pub use secret::Secret;
+pub use sync::{IncrementalCursor, Modified, Synced};
