@@ -32,6 +32,8 @@ test('admin sees KPIs that match the API, drills region → channel → SKU and 
   await signIn(page, 'admin@sentia.demo');
   await expect(page.getByRole('heading', { level: 1, name: 'Executive overview' })).toBeVisible();
   await expect(page.getByRole('banner')).toContainText('Admin');
+  // The page holds a live event stream open.
+  await expect(page.getByRole('status').filter({ hasText: 'Live updates' })).toHaveText('Live updates: Live');
 
   // The same query the page made, fetched with the page's session cookie.
   const request = await kpiRequest;

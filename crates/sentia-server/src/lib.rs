@@ -135,6 +135,7 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    events: Arc<realtime::EventFeed>,
     /// Demo credentials created at this start.
     pub demo_logins: Vec<bootstrap::DemoLogin>,
 }
@@ -253,6 +254,7 @@ impl Application {
         }
         Ok(Self {
             listener,
+            events: state.events.clone(),
             router: app(state),
             demo_logins,
         })
@@ -270,7 +272,11 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live event streams never end by themselves: end them so shutdown can finish.
+            self.events.close();
+        })
         .await?;
         Ok(())
     }

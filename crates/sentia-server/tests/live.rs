@@ -14,42 +14,38 @@ use serde_json::json;
 #[derive(Debug, Clone, PartialEq)]
 struct Msg {
     id: i64,
-    event: String,
     data: serde_json::Value,
 }
 
 /// Reads messages from a stream until `want` of kind `kind` have arrived (other kinds, such
-/// as job updates, are skipped), or fails after 10 s.
+/// as job updates, are skipped), or fails after 30 s.
 async fn read(r: &mut reqwest::Response, kind: &str, want: usize) -> Vec<Msg> {
     let mut buf = String::new();
     let mut out = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while out.len() < want {
         let chunk = tokio::time::timeout_at(deadline, r.chunk())
             .await
-            .expect("events arrive within 10 s")
+            .expect("events arrive within 30 s")
             .expect("stream readable")
             .expect("stream open");
         buf.push_str(std::str::from_utf8(&chunk).unwrap());
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            let (mut id, mut event, mut data) = (None, String::new(), String::new());
+            let (mut id, mut data) = (None, String::new());
             for line in block.lines() {
                 if let Some(v) = line.strip_prefix("id:") {
                     id = v.trim().parse().ok();
-                } else if let Some(v) = line.strip_prefix("event:") {
-                    event = v.trim().to_owned();
                 } else if let Some(v) = line.strip_prefix("data:") {
                     data.push_str(v.trim());
                 }
             }
-            if let Some(id) = id
-                && event == kind
-            {
+            let Some(id) = id else { continue };
+            let body: serde_json::Value = serde_json::from_str(&data).unwrap();
+            if body["kind"] == kind {
                 out.push(Msg {
                     id,
-                    event,
-                    data: serde_json::from_str(&data).unwrap(),
+                    data: body["payload"].clone(),
                 });
             }
         }

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
+import { LiveStatus } from '@/app/live-updates';
 import { NAV_ITEMS } from '@/app/nav-items';
 import { hasPermission, useLogout, type Me } from '@/features/auth/api/auth-queries';
 import { Button } from '@/shared/components/button';
@@ -112,7 +113,7 @@ export function AppShell({ me, children }: { me: Me; children: ReactNode }) {
             <div className="flex items-center gap-3 lg:hidden">
               <Brand />
             </div>
-            <div className="hidden lg:block" />
+            <div className="hidden lg:block">{hasPermission(me, 'dashboard:read') ? <LiveStatus /> : null}</div>
             <div className="hidden items-center gap-4 lg:flex">
               <UserBadge me={me} />
               <Button size="sm" onClick={signOut} disabled={logout.isPending}>

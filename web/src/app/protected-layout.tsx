@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { asApiError } from '@/api/errors';
 import { AppShell } from '@/app/app-shell';
-import { meQuery } from '@/features/auth/api/auth-queries';
+import { LiveUpdatesProvider } from '@/app/live-updates';
+import { hasPermission, meQuery } from '@/features/auth/api/auth-queries';
 import { ErrorAlert } from '@/shared/components/alert';
 import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
 
@@ -51,8 +52,10 @@ export function ProtectedLayout() {
     );
   }
   return (
-    <AppShell me={me.data}>
-      <Outlet />
-    </AppShell>
+    <LiveUpdatesProvider enabled={hasPermission(me.data, 'dashboard:read')}>
+      <AppShell me={me.data}>
+        <Outlet />
+      </AppShell>
+    </LiveUpdatesProvider>
   );
 }

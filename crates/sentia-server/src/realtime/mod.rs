@@ -15,6 +15,7 @@ pub const POLL_EVERY: Duration = Duration::from_millis(250);
 #[derive(Debug)]
 pub struct EventFeed {
     latest: watch::Sender<i64>,
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl EventFeed {
@@ -22,7 +23,20 @@ impl EventFeed {
     pub fn new(latest: i64) -> Self {
         EventFeed {
             latest: watch::Sender::new(latest),
+            closing: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Ends every open stream (the server is stopping).
+    pub fn close(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.latest.send_modify(|_| {});
+    }
+
+    /// Whether the server is stopping.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A receiver that wakes when a newer id is seen.

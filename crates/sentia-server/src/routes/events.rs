@@ -35,7 +35,7 @@ pub struct EventsQuery {
 }
 
 /// Live changes: `job.updated`, `forecast.completed`, `data.…` (new or changed facts). Each
-/// message has the outbox id as `id:`, the kind as `event:` and a JSON payload as `data:`.
+/// message has the outbox id as `id:` and `data:` as JSON `{kind, payload, created_at}`.
 #[utoipa::path(get, path = "/api/v1/events", operation_id = "stream_events", tag = "events",
     params(EventsQuery,
         ("Last-Event-ID" = Option<i64>, Header, description = "The last id received; the stream replays what came after it")),
@@ -85,12 +85,18 @@ fn events_after(state: AppState, last: i64) -> impl Stream<Item = Result<Event, 
     };
     futures_util::stream::unfold(cursor, |mut c| async move {
         loop {
+            if c.state.events.is_closing() {
+                return None;
+            }
             if let Some(e) = c.queued.pop_front() {
                 c.last = e.id;
-                let mut msg = Event::default()
-                    .id(e.id.to_string())
-                    .event(e.kind.as_str())
-                    .data(e.payload.to_string());
+                // Unnamed messages, so a browser's `onmessage` sees every kind.
+                let body = serde_json::json!({
+                    "kind": e.kind,
+                    "payload": e.payload,
+                    "created_at": e.created_at,
+                });
+                let mut msg = Event::default().id(e.id.to_string()).data(body.to_string());
                 if std::mem::take(&mut c.first) {
                     msg = msg.retry(RETRY);
                 }

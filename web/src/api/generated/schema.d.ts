@@ -126,6 +126,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job queue, newest first. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drops a job that has not finished; a worker running it stops at its next heartbeat. */
+        post: operations["discard_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues a dead or discarded job again, due now, with its attempts reset. */
+        post: operations["retry_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/permissions": {
         parameters: {
             query?: never;
@@ -392,6 +443,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finishes signing in: checks the state against this browser's cookie, exchanges the code
+         *     (with the PKCE verifier) for an ID token, verifies it (signature from the JWKS, `iss`,
+         *     `aud`, `exp`, `nbf`, and the `nonce`), and opens a session for the local user. Every
+         *     outcome redirects: to the page asked for, or to `/login?sso_error=…`; failures are
+         *     audited.
+         */
+        get: operations["finish_oidc_sign_in"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starts signing in at the provider: redirects the browser to its authorization endpoint
+         *     with a PKCE challenge, a fresh `state` and `nonce`, remembered in a sealed cookie for
+         *     10 minutes. 404 when no provider is configured, 503 when it cannot be reached.
+         */
+        get: operations["start_oidc_sign_in"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the sign-in page may offer. */
+        get: operations["list_sign_in_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -401,6 +513,26 @@ export interface paths {
         };
         /** The sales channels. */
         get: operations["list_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes: `job.updated`, `forecast.completed`, `data.…` (new or changed facts). Each
+         *     message has the outbox id as `id:` and `data:` as JSON `{kind, payload, created_at}`.
+         */
+        get: operations["stream_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1423,6 +1555,39 @@ export interface components {
              */
             units?: number | null;
         };
+        /** @description Jobs per state. */
+        JobCountsView: {
+            /**
+             * Format: int64
+             * @description Failed for good: need an admin.
+             */
+            dead: number;
+            /**
+             * Format: int64
+             * @description Dropped by an admin.
+             */
+            discarded: number;
+            /**
+             * Format: int64
+             * @description Waiting for their time.
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description Waiting to try again.
+             */
+            retrying: number;
+            /**
+             * Format: int64
+             * @description Held by a worker.
+             */
+            running: number;
+            /**
+             * Format: int64
+             * @description Done.
+             */
+            succeeded: number;
+        };
         /** @description Background jobs as health reports them. */
         JobHealth: {
             /** @description Its error, if it failed. */
@@ -1439,6 +1604,78 @@ export interface components {
              * @description Forecast runs in progress.
              */
             running: number;
+        };
+        /** @description A page of jobs, newest first. */
+        JobList: {
+            /** @description Counts per state over all jobs. */
+            counts: components["schemas"]["JobCountsView"];
+            /** @description The jobs. */
+            jobs: components["schemas"]["JobView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before_id` for the next page; absent on the last page.
+             */
+            next_before_id?: number | null;
+        };
+        /** @description A job as the admin portal shows it. */
+        JobView: {
+            /**
+             * Format: int32
+             * @description Attempts so far.
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description Enqueued.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Finished (succeeded, dead or discarded).
+             */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Job type. */
+            kind: string;
+            /** @description Error of the last failed attempt. */
+            last_error?: string | null;
+            /** @description Worker holding it. */
+            lease_owner?: string | null;
+            /**
+             * Format: int32
+             * @description Attempts before it is dead.
+             */
+            max_attempts: number;
+            /**
+             * Format: int32
+             * @description Higher runs first.
+             */
+            priority: number;
+            /**
+             * Format: int32
+             * @description Percent done.
+             */
+            progress: number;
+            /** @description The worker's note on its progress. */
+            progress_detail?: Record<string, never> | null;
+            /** @description Queue. */
+            queue: string;
+            /**
+             * Format: date-time
+             * @description Not before (its schedule or its backoff).
+             */
+            run_at: string;
+            /** @description `queued`, `running`, `succeeded`, `retrying`, `dead` or `discarded`. */
+            state: string;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
         };
         /** @description One KPI with its previous-period value. */
         Kpi: {
@@ -1632,6 +1869,13 @@ export interface components {
             /** @description Its currency. */
             currency: components["schemas"]["Currency"];
         };
+        /** @description An external provider the browser can sign in with. */
+        OidcProvider: {
+            /** @description Name for the button ("Sign in with …"). */
+            label: string;
+            /** @description Where the browser goes to start (add `?next=/path` to land there afterwards). */
+            start_url: string;
+        };
         /** @description How an override did against the actual of its week. */
         OverrideScore: {
             /**
@@ -1718,6 +1962,10 @@ export interface components {
              * @description Total number of products.
              */
             total: number;
+        };
+        /** @description Sign-in methods besides e-mail and password. */
+        Providers: {
+            oidc?: components["schemas"]["OidcProvider"] | null;
         };
         /** @description Codes that each sign in once when the authenticator app is lost. */
         RecoveryCodes: {
@@ -1908,13 +2156,15 @@ export interface components {
             audit_rows: number;
             /** @description The database. */
             database: components["schemas"]["DatabaseHealth"];
-            /** @description Forecast runs (the background jobs there are so far). */
+            /** @description Forecast runs. */
             jobs: components["schemas"]["JobHealth"];
             /**
              * Format: int64
              * @description Live sessions.
              */
             live_sessions: number;
+            /** @description The job queue (syncs, imports, housekeeping). */
+            queue: components["schemas"]["JobCountsView"];
             /**
              * Format: int64
              * @description Seconds since this instance started.
@@ -2267,6 +2517,170 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs in this state. */
+                state?: string | null;
+                /** @description Only jobs of this queue. */
+                queue?: string | null;
+                /** @description Only jobs of this type. */
+                kind?: string | null;
+                /** @description Only jobs older than this id (paging). */
+                before_id?: number | null;
+                /** @description Page size, 1–500 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    discard_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not dead or discarded */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2997,6 +3411,95 @@ export interface operations {
             };
         };
     };
+    finish_oidc_sign_in: {
+        parameters: {
+            query?: {
+                /** @description The authorization code. */
+                code?: string | null;
+                /** @description The state sent at the start. */
+                state?: string | null;
+                /** @description Set when the provider refused or the user cancelled. */
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in (to the page asked for), or to the sign-in page with `sso_error` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    start_oidc_sign_in: {
+        parameters: {
+            query?: {
+                /** @description A path of this app to land on after signing in (default `/`). */
+                next?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's sign-in page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_sign_in_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Providers"];
+                };
+            };
+        };
+    };
     list_channels: {
         parameters: {
             query?: never;
@@ -3015,6 +3518,48 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    stream_events: {
+        parameters: {
+            query?: {
+                /** @description Start after this outbox id (as `Last-Event-ID` does; the header wins when both are sent). */
+                after?: number | null;
+            };
+            header?: {
+                /** @description The last id received; the stream replays what came after it */
+                "Last-Event-ID"?: number | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless `text/event-stream` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
