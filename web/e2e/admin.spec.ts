@@ -83,6 +83,13 @@ test('an admin removes a VIEWER permission in the matrix editor: the viewer lose
   await expect(viewer.getByRole('heading', { level: 1, name: 'Forecasting' })).toBeVisible();
   expect((await viewer.request.get('/api/v1/forecasting/series')).status()).toBe(200);
 
+  // The job queue: the hourly housekeeping the server scheduled at start has run.
+  await admin.goto('/admin?tab=jobs');
+  const prune = admin.getByRole('row').filter({ has: admin.getByRole('rowheader', { name: /maintenance\.prune/ }) });
+  await expect(prune.first()).toContainText('succeeded');
+  await admin.getByLabel('State').selectOption('dead');
+  await expect(admin.getByText('No jobs in state dead.')).toBeVisible();
+
   // Leave the demo admin as it was for the other tests: reset its second factor.
   const me = (await (await admin.request.get('/api/v1/me')).json()) as { id: number };
   expect((await admin.request.post(`/api/v1/admin/users/${String(me.id)}/reset-mfa`)).status()).toBe(200);

@@ -156,3 +156,29 @@ export function useSetFlag() {
     },
   });
 }
+
+export type JobStateFilter = '' | 'queued' | 'running' | 'succeeded' | 'retrying' | 'dead' | 'discarded';
+
+/** The job queue, newest first, optionally in one state; live events refresh it. */
+export function jobsQuery(state: JobStateFilter) {
+  return queryOptions({
+    queryKey: ['admin', 'jobs', state] as const,
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/admin/jobs', { params: { query: state ? { state, limit: 100 } : { limit: 100 } }, signal })),
+  });
+}
+
+export function useJobAction() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationKey: ['admin', 'jobs', 'action'],
+    mutationFn: ({ id, action }: { id: number; action: 'retry' | 'discard' }) =>
+      action === 'retry'
+        ? unwrap(api.POST('/api/v1/admin/jobs/{id}/retry', { params: { path: { id } } }))
+        : unwrap(api.POST('/api/v1/admin/jobs/{id}/discard', { params: { path: { id } } })),
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'jobs'] });
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'audit'] });
+    },
+  });
+}

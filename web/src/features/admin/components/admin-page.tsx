@@ -1,6 +1,7 @@
 import { useSearchParams } from 'react-router';
 import { AuditPanel } from '@/features/admin/components/audit-panel';
 import { FlagsPanel } from '@/features/admin/components/flags-panel';
+import { JobsPanel } from '@/features/admin/components/jobs-panel';
 import { PermissionMatrixPanel } from '@/features/admin/components/permission-matrix';
 import { SessionsPanel } from '@/features/admin/components/sessions-panel';
 import { SystemPanel } from '@/features/admin/components/system-panel';
@@ -14,6 +15,7 @@ const TABS = [
   { id: 'sessions', label: 'Sessions' },
   { id: 'flags', label: 'Feature flags' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'jobs', label: 'Jobs' },
   { id: 'system', label: 'System health' },
 ] as const;
 
@@ -26,7 +28,7 @@ export function AdminPage({ canEdit, selfId }: { canEdit: boolean; selfId: numbe
 
   return (
     <>
-      <PageHeader title="Administration" description="Users, what each role may do, sessions, the audit trail and the health of this instance." />
+      <PageHeader title="Administration" description="Users, what each role may do, sessions, the audit trail, background jobs and the health of this instance." />
       <div role="tablist" aria-label="Administration sections" className="mb-4 flex flex-wrap gap-1 border-b border-slate-200">
         {TABS.map((t) => (
           <button
@@ -50,6 +52,7 @@ export function AdminPage({ canEdit, selfId }: { canEdit: boolean; selfId: numbe
         {tab === 'sessions' ? <SessionsPanel canEdit={canEdit} /> : null}
         {tab === 'flags' ? <FlagsPanel canEdit={canEdit} /> : null}
         {tab === 'audit' ? <AuditPanel /> : null}
+        {tab === 'jobs' ? <JobsPanel canEdit={canEdit} /> : null}
         {tab === 'system' ? <SystemPanel /> : null}
       </div>
     </>

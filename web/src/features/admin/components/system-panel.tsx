@@ -46,6 +46,10 @@ export function SystemPanel() {
                   : 'none yet'
             }
           />
+          <Fact
+            label="Job queue"
+            value={`${health.data.queue.running} running · ${health.data.queue.queued + health.data.queue.retrying} waiting · ${health.data.queue.dead} dead`}
+          />
           <Fact label="Users" value={`${health.data.active_users} active of ${health.data.users}`} />
           <Fact label="Live sessions" value={String(health.data.live_sessions)} />
           <Fact label="Audit rows" value={String(health.data.audit_rows)} />
