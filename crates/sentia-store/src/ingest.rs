@@ -585,7 +585,7 @@ async fn stored_refunds<C: ConnectionTrait>(
 async fn check_not_elsewhere<C: ConnectionTrait>(
     conn: &C,
     source: &str,
-    order_id: Option<i64>,
+    order_id: i64,
     d: &Desired,
 ) -> StoreResult<()> {
     let b = conn.get_database_backend();
@@ -617,7 +617,7 @@ async fn check_not_elsewhere<C: ConnectionTrait>(
             .await?;
         if let Some(row) = row {
             let other: i64 = row.try_get("", "order_id")?;
-            if Some(other) != order_id {
+            if other != order_id {
                 return Err(invalid(
                     &field,
                     format!("'{ext}' already belongs to another order (id {other})"),
@@ -875,9 +875,9 @@ pub async fn upsert_order<C: ConnectionTrait + TransactionTrait>(
     let mut found = find_order(&txn, &order.source, &order.external_id).await?;
     let mut inserted = None;
     if found.is_none() {
-        check_not_elsewhere(&txn, &order.source, None, &d).await?;
         match try_insert_order(&txn, order, &d).await? {
             Some(id) => {
+                check_not_elsewhere(&txn, &order.source, id, &d).await?;
                 for l in &d.lines {
                     insert_line(&txn, id, &order.source, l).await?;
                 }
@@ -896,7 +896,7 @@ pub async fn upsert_order<C: ConnectionTrait + TransactionTrait>(
             if stored_updated_at.is_some_and(|t| db_time(order.source_updated_at) < t) {
                 UpsertOutcome::Stale { id }
             } else {
-                check_not_elsewhere(&txn, &order.source, Some(id), &d).await?;
+                check_not_elsewhere(&txn, &order.source, id, &d).await?;
                 if update_order(&txn, id, &stored, order, &d).await? {
                     UpsertOutcome::Updated { id }
                 } else {
