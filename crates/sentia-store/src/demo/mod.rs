@@ -21,6 +21,7 @@ use std::hash::{Hash, Hasher};
 use chrono::NaiveDate;
 
 pub use load::{clear, load, reset};
+pub(crate) use simulate::shop_to_base;
 
 /// What to generate: the random seed and the range of days ending on `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,7 @@ mod m0006_mfa;
 mod m0007_api_tokens;
 mod m0008_feature_flags;
 mod m0009_jobs_events;
+mod m0010_order_ingest;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_api_tokens::Migration),
             Box::new(m0008_feature_flags::Migration),
             Box::new(m0009_jobs_events::Migration),
+            Box::new(m0010_order_ingest::Migration),
         ]
     }
 }
