@@ -470,6 +470,16 @@ async fn invalid_orders_are_refused_with_the_field_named_and_nothing_written() {
         expect_invalid(upsert_order(&db, &bad, now).await, "lines[2].sku", backend);
         assert_eq!(counts(&db).await, stored, "{backend}");
         assert_eq!(line_col(&db, "2002-L1", "quantity").await, 2, "{backend}");
+        // A new order claiming a line of another order is refused, and its order row (written
+        // before the lines were checked) is rolled back with it.
+        let mut thief = order(&f, "2003", at(20, 11));
+        thief.lines[0].external_id = "2002-L1".into();
+        expect_invalid(
+            upsert_order(&db, &thief, now).await,
+            "lines[0].external_id",
+            backend,
+        );
+        assert_eq!(counts(&db).await, stored, "{backend}");
         // …and did not record its timestamp: the good delivery is still current, not stale.
         assert_eq!(
             upsert_order(&db, &good, now).await.unwrap(),
