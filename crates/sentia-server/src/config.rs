@@ -43,11 +43,28 @@ pub struct Config {
     pub oidc_redirect_uri: Option<String>,
     /// Name of the provider on the sign-in button.
     pub oidc_label: String,
+    /// The Shopify app's secret, which signs its webhooks; webhooks are refused (404) unset.
+    pub shopify_webhook_secret: Option<Redacted>,
+    /// Which channel each Shopify store sells on: `domain=CHANNEL` pairs, comma-separated
+    /// (e.g. `sentia-uk.myshopify.com=SHOP-UK,sentia-eu.myshopify.com=SHOP-EU`).
+    pub shopify_shops: String,
     /// Run the job worker (and the scheduler of periodic jobs) in this process.
     pub run_jobs: bool,
     /// Where the master key that seals secrets at rest is kept when `SENTIA_MASTER_KEY` is
     /// not set; created on first start. Instances sharing a database need the same key.
     pub master_key_file: PathBuf,
+}
+
+impl Config {
+    /// The channel code of a Shopify store, from [`Config::shopify_shops`].
+    pub fn shopify_channel(&self, domain: &str) -> Option<String> {
+        self.shopify_shops
+            .split(',')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(d, _)| d.trim().eq_ignore_ascii_case(domain.trim()))
+            .map(|(_, c)| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    }
 }
 
 /// A configuration value that must never reach logs: its `Debug` shows `***`.
@@ -80,6 +97,8 @@ impl Default for Config {
             oidc_label: "single sign-on".to_owned(),
             master_key_file: PathBuf::from("./sentia-data/master.key"),
             run_jobs: true,
+            shopify_webhook_secret: None,
+            shopify_shops: String::new(),
         }
     }
 }

@@ -56,6 +56,9 @@ impl From<sentia_store::StoreError> for JobError {
 async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         PRUNE_KIND => prune(state).await,
+        crate::ingest::SHOPIFY_ORDER_KIND => crate::ingest::shopify_order(state, &job.payload)
+            .await
+            .map(|_| ()),
         other => Err(JobError::Permanent(format!(
             "no handler for job kind {other:?}"
         ))),

@@ -18,6 +18,7 @@ pub mod me;
 pub mod oidc;
 pub mod reference;
 pub mod reports;
+pub mod webhooks;
 
 /// What a route requires of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/auth/login", Access::Public),
     (Method::POST, "/api/v1/auth/logout", Access::Public),
     (Method::GET, "/api/v1/auth/providers", Access::Public),
+    // Signed by the source, checked by the handler.
+    (Method::POST, "/api/v1/webhooks/shopify", Access::Public),
     (
         Method::GET,
         "/api/v1/admin/jobs",
@@ -256,6 +259,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(events::stream_events))
+        .routes(routes!(webhooks::shopify))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::retry_job))
         .routes(routes!(jobs::discard_job))

@@ -1,0 +1,188 @@
+//! Shopify webhooks: a well-signed order delivery is answered at once and stored by a job;
+//! the same delivery again (same event id) is not queued twice; a stale retry (older
+//! `updated_at`) changes nothing; a newer update changes the order; a bad signature is refused
+//! with 401, audited and never processed — on every backend.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use sentia_store::jobs::{self, JobState};
+use serde_json::{Value, json};
+
+const SECRET: &str = "shopify-app-secret";
+const SHOP: &str = "sentia-uk.myshopify.com";
+
+fn order(sku: &str, quantity: i64, updated_at: &str) -> Value {
+    let m = |a: &str| json!({ "shop_money": { "amount": a, "currency_code": "GBP" }, "presentment_money": { "amount": a, "currency_code": "GBP" } });
+    let total = format!("{}.00", 30 * quantity);
+    json!({
+        "id": 5_550_001u64, "name": "#W1001", "created_at": "2026-11-30T10:00:00Z",
+        "updated_at": updated_at, "cancelled_at": null, "financial_status": "paid",
+        "currency": "GBP", "presentment_currency": "GBP", "total_price_set": m(&total),
+        "line_items": [{ "id": 77, "sku": sku, "quantity": quantity, "price_set": m("30.00"),
+            "total_discount_set": m("0.00") }],
+        "refunds": []
+    })
+}
+
+async fn deliver(app: &TestApp, event_id: &str, body: &Value, secret: &str) -> reqwest::Response {
+    let raw = serde_json::to_vec(body).unwrap();
+    let sig = sentia_connectors::shopify::sign_shopify_body(secret.as_bytes(), &raw);
+    reqwest::Client::new()
+        .post(app.url("/api/v1/webhooks/shopify"))
+        .header("content-type", "application/json")
+        .header("x-shopify-topic", "orders/updated")
+        .header("x-shopify-shop-domain", SHOP)
+        .header("x-shopify-event-id", event_id)
+        .header("x-shopify-hmac-sha256", sig)
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn done(app: &TestApp, id: i64) -> jobs::Job {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let j = jobs::get(&app.db, id).await.unwrap();
+        if matches!(j.state, JobState::Succeeded | JobState::Dead) {
+            return j;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "job {id} still {}",
+            j.state
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn accepted(r: reqwest::Response) -> (i64, bool) {
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    (
+        v["job_id"].as_i64().unwrap(),
+        v["duplicate"].as_bool().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn shopify_orders_arrive_once_and_stale_retries_change_nothing() {
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.shopify_webhook_secret = Some(sentia_server::config::Redacted(SECRET.into()));
+            c.shopify_shops = format!("{SHOP}=SHOP-UK");
+        })
+        .await;
+        let sku = app
+            .text("SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku LIMIT 1")
+            .await;
+        let orders =
+            "SELECT COUNT(*) FROM sales_orders WHERE external_id = 'gid://shopify/Order/5550001'";
+        let qty = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id WHERE o.external_id = 'gid://shopify/Order/5550001'";
+
+        // A bad signature: 401, audited, nothing queued.
+        let jobs_before = app.scalar("SELECT COUNT(*) FROM jobs").await;
+        let r = deliver(
+            &app,
+            "ev-0",
+            &order(&sku, 2, "2026-11-30T10:00:00Z"),
+            "wrong",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{backend}");
+        let refused = app
+            .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.refused'")
+            .await;
+        assert_eq!(refused, 1, "{backend}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM jobs").await, jobs_before);
+
+        // Delivered: stored by its job.
+        let (job, dup) = accepted(
+            deliver(
+                &app,
+                "ev-1",
+                &order(&sku, 2, "2026-11-30T10:00:00Z"),
+                SECRET,
+            )
+            .await,
+        )
+        .await;
+        assert!(!dup);
+        assert_eq!(
+            done(&app, job).await.state,
+            JobState::Succeeded,
+            "{backend}"
+        );
+        assert_eq!(app.scalar(orders).await, 1, "{backend}");
+        assert_eq!(app.scalar(qty).await, 2);
+
+        // The same delivery again: recognised, not queued again.
+        let (again, dup) = accepted(
+            deliver(
+                &app,
+                "ev-1",
+                &order(&sku, 2, "2026-11-30T10:00:00Z"),
+                SECRET,
+            )
+            .await,
+        )
+        .await;
+        assert!(dup, "{backend}");
+        assert_eq!(again, job);
+
+        // A newer update changes the order; a stale retry of the first state does not.
+        let (j2, _) = accepted(
+            deliver(
+                &app,
+                "ev-2",
+                &order(&sku, 3, "2026-11-30T11:00:00Z"),
+                SECRET,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(done(&app, j2).await.state, JobState::Succeeded);
+        assert_eq!(app.scalar(qty).await, 3, "{backend}");
+        let (j3, _) = accepted(
+            deliver(
+                &app,
+                "ev-3",
+                &order(&sku, 2, "2026-11-30T10:00:00Z"),
+                SECRET,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(done(&app, j3).await.state, JobState::Succeeded);
+        assert_eq!(app.scalar(qty).await, 3, "{backend}: stale retry ignored");
+        assert_eq!(app.scalar(orders).await, 1);
+
+        // An order for a product Sentia does not sell cannot succeed by retrying.
+        let (j4, _) = accepted(
+            deliver(
+                &app,
+                "ev-4",
+                &order("NO-SUCH-SKU", 1, "2026-11-30T12:00:00Z"),
+                SECRET,
+            )
+            .await,
+        )
+        .await;
+        let dead = done(&app, j4).await;
+        assert_eq!(dead.state, JobState::Dead, "{backend}");
+        assert!(dead.last_error.unwrap().contains("NO-SUCH-SKU"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_secret_webhooks_are_not_taken() {
+    let app = TestApp::spawn("sqlite").await;
+    let r = deliver(&app, "ev", &json!({}), SECRET).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    app.finish().await;
+}
