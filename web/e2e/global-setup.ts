@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_INFO_FILE } from './server-url';
 
 export const DEMO_PASSWORD = 'e2e-Demo-Passw0rd!';
+export const SHOPIFY_WEBHOOK_SECRET = 'e2e-shopify-app-secret';
+export const SHOPIFY_UK_SHOP = 'sentia-uk.myshopify.com';
 const STARTUP_TIMEOUT_MS = 120_000;
 const LISTENING = /Sentia is listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
@@ -79,6 +81,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       SENTIA_API_RATE_PER_MINUTE: '2000',
       // Every test signs in afresh from the same address, faster than 20 a minute.
       SENTIA_AUTH_RATE_PER_MINUTE: '500',
+      SENTIA_MASTER_KEY_FILE: join(dataDir, 'master.key'),
+      // The Shopify webhook test signs its deliveries with this secret.
+      SENTIA_SHOPIFY_WEBHOOK_SECRET: SHOPIFY_WEBHOOK_SECRET,
+      SENTIA_SHOPIFY_SHOPS: `${SHOPIFY_UK_SHOP}=SHOP-UK`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

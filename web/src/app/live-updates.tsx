@@ -45,7 +45,7 @@ function invalidate(queryClient: QueryClient, kinds: Set<string>) {
 
 /**
  * Keeps an event stream open while the app is shown: refreshes the queries an event makes
- * stale (batched over 200 ms), reconnects with backoff from the last id it saw, and after
+ * stale (batched over 100 ms), reconnects with backoff from the last id it saw, and after
  * repeated failures also polls every 30 s until the stream is back.
  */
 function useLiveStream(enabled: boolean): LiveState {
@@ -89,7 +89,7 @@ function useLiveStream(enabled: boolean): LiveState {
           const kinds = pending;
           pending = new Set();
           invalidate(queryClient, kinds);
-        }, 200);
+        }, 100);
       };
       source.onerror = () => {
         // Reconnect ourselves (from the last id) so the delay backs off.

@@ -131,6 +131,8 @@ pub async fn run_next(state: &AppState, worker_id: &str) -> sentia_store::StoreR
             jobs::fail_permanently(&state.db, job.id, worker_id, &e, now).await
         }
     };
+    // Open pages hear of what the job changed without waiting for the next poll.
+    state.events.refresh(&state.db).await;
     match recorded {
         Ok(j) => tracing::info!(job_id = j.id, state = %j.state, "job finished"),
         // Lost the lease meanwhile: the new holder's outcome counts.

@@ -56,6 +56,15 @@ impl EventFeed {
         });
     }
 
+    /// Reads the newest id now, so this process's streams and worker wake at once after a
+    /// write it made (other instances' writes wait for the poll).
+    pub async fn refresh(&self, db: &Db) {
+        match sentia_store::events::latest_id(db).await {
+            Ok(id) => self.seen(id),
+            Err(e) => tracing::debug!(error = %e, "could not read the newest event id"),
+        }
+    }
+
     /// Reads the newest id every [`POLL_EVERY`] for as long as the feed lives.
     pub fn spawn_poller(self: &Arc<Self>, db: Db) {
         let feed = Arc::downgrade(self);

@@ -109,6 +109,8 @@ pub async fn shopify(
     .max_attempts(5)
     .idempotency_key(format!("shopify:event:{event_id}"));
     let queued = jobs::enqueue(&state.db, &job, now).await?;
+    // Wake this instance's worker now rather than at the next poll.
+    state.events.refresh(&state.db).await;
     Ok(Json(WebhookAccepted {
         job_id: Some(queued.id),
         duplicate: !queued.inserted,
