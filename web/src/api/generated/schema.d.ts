@@ -898,6 +898,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/shopify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Shopify webhook (`X-Shopify-Hmac-Sha256` over the raw body with the app secret;
+         *     `X-Shopify-Event-Id` deduplicates for as long as jobs are kept, 14 days). Order topics are
+         *     queued to be stored; other topics are acknowledged and ignored.
+         */
+        post: operations["receive_shopify_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2206,6 +2227,16 @@ export interface components {
         UserList: {
             /** @description By e-mail. */
             users: components["schemas"]["AdminUser"][];
+        };
+        /** @description What Sentia did with a delivery. */
+        WebhookAccepted: {
+            /** @description The event id was seen before: nothing new was queued. */
+            duplicate: boolean;
+            /**
+             * Format: int64
+             * @description The job that stores it (absent for topics Sentia does not use).
+             */
+            job_id?: number | null;
         };
     };
     responses: never;
@@ -4585,6 +4616,65 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    receive_shopify_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The order as Shopify sends it (JSON) */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Bad or missing signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No webhook secret configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A shop Sentia has no channel for */
             422: {
                 headers: {
                     [name: string]: unknown;
