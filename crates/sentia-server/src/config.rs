@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// `sqlite://…` (embedded, the default) or `postgres://…`.
     pub database_url: String,
+    /// Pooled database connections of this instance (keep instances × this under
+    /// PostgreSQL's `max_connections`).
+    pub database_max_connections: u32,
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
     /// Load the demo company into an empty database at start.
@@ -82,6 +85,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: "sqlite://./sentia-data/sentia.db?mode=rwc".to_owned(),
+            database_max_connections: 16,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             demo_on_empty: true,
             demo_days: 1096,

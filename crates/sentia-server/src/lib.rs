@@ -170,7 +170,8 @@ impl Application {
 
     /// [`Application::build`] with a chosen time source (tests pass a manual clock).
     pub async fn build_with_clock(config: Config, clock: clock::Clock) -> anyhow::Result<Self> {
-        let db = sentia_store::connect(&config.database_url).await?;
+        let db = sentia_store::connect_with(&config.database_url, config.database_max_connections)
+            .await?;
         let demo_logins = bootstrap::prepare(&db, &config).await?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let now = sentia_store::db_time(clock.now());

@@ -38,8 +38,8 @@ fn every_documented_route_declares_its_access_and_nothing_else_is_declared() {
     let stale: Vec<_> = declared.difference(&documented).collect();
     assert!(stale.is_empty(), "declared but not routed: {stale:?}");
     assert_eq!(declared.len(), ACCESS.len(), "each route is declared once");
-    // Only sign-in (with a password or at the provider), sign-out and the health probe are
-    // open to anyone.
+    // Only sign-in (with a password or at the provider), sign-out, the health probe and the
+    // source-signed webhooks are open to anyone.
     let public: BTreeSet<&str> = ACCESS
         .iter()
         .filter(|(_, _, a)| *a == Access::Public)
@@ -54,6 +54,7 @@ fn every_documented_route_declares_its_access_and_nothing_else_is_declared() {
             "/api/v1/auth/oidc/callback",
             "/api/v1/auth/oidc/start",
             "/api/v1/auth/providers",
+            "/api/v1/webhooks/shopify",
         ])
     );
 }

@@ -69,6 +69,13 @@ async fn accepted(r: reqwest::Response) -> (i64, bool) {
     )
 }
 
+/// Delivers a well-signed order and returns its job once it has finished.
+async fn stored(app: &TestApp, event_id: &str, body: &Value) -> jobs::Job {
+    let (job, duplicate) = accepted(deliver(app, event_id, body, SECRET).await).await;
+    assert!(!duplicate, "{event_id} is new");
+    done(app, job).await
+}
+
 #[tokio::test]
 async fn shopify_orders_arrive_once_and_stale_retries_change_nothing() {
     for backend in sentia_store::testing::backends() {
@@ -101,78 +108,33 @@ async fn shopify_orders_arrive_once_and_stale_retries_change_nothing() {
         assert_eq!(app.scalar("SELECT COUNT(*) FROM jobs").await, jobs_before);
 
         // Delivered: stored by its job.
-        let (job, dup) = accepted(
-            deliver(
-                &app,
-                "ev-1",
-                &order(&sku, 2, "2026-11-30T10:00:00Z"),
-                SECRET,
-            )
-            .await,
-        )
-        .await;
-        assert!(!dup);
-        assert_eq!(
-            done(&app, job).await.state,
-            JobState::Succeeded,
-            "{backend}"
-        );
+        let first = order(&sku, 2, "2026-11-30T10:00:00Z");
+        let job = stored(&app, "ev-1", &first).await;
+        assert_eq!(job.state, JobState::Succeeded, "{backend}");
         assert_eq!(app.scalar(orders).await, 1, "{backend}");
         assert_eq!(app.scalar(qty).await, 2);
 
         // The same delivery again: recognised, not queued again.
-        let (again, dup) = accepted(
-            deliver(
-                &app,
-                "ev-1",
-                &order(&sku, 2, "2026-11-30T10:00:00Z"),
-                SECRET,
-            )
-            .await,
-        )
-        .await;
+        let (again, dup) = accepted(deliver(&app, "ev-1", &first, SECRET).await).await;
         assert!(dup, "{backend}");
-        assert_eq!(again, job);
+        assert_eq!(again, job.id);
 
         // A newer update changes the order; a stale retry of the first state does not.
-        let (j2, _) = accepted(
-            deliver(
-                &app,
-                "ev-2",
-                &order(&sku, 3, "2026-11-30T11:00:00Z"),
-                SECRET,
-            )
-            .await,
-        )
-        .await;
-        assert_eq!(done(&app, j2).await.state, JobState::Succeeded);
+        let newer = stored(&app, "ev-2", &order(&sku, 3, "2026-11-30T11:00:00Z")).await;
+        assert_eq!(newer.state, JobState::Succeeded);
         assert_eq!(app.scalar(qty).await, 3, "{backend}");
-        let (j3, _) = accepted(
-            deliver(
-                &app,
-                "ev-3",
-                &order(&sku, 2, "2026-11-30T10:00:00Z"),
-                SECRET,
-            )
-            .await,
-        )
-        .await;
-        assert_eq!(done(&app, j3).await.state, JobState::Succeeded);
+        let stale = stored(&app, "ev-3", &first).await;
+        assert_eq!(stale.state, JobState::Succeeded);
         assert_eq!(app.scalar(qty).await, 3, "{backend}: stale retry ignored");
         assert_eq!(app.scalar(orders).await, 1);
 
         // An order for a product Sentia does not sell cannot succeed by retrying.
-        let (j4, _) = accepted(
-            deliver(
-                &app,
-                "ev-4",
-                &order("NO-SUCH-SKU", 1, "2026-11-30T12:00:00Z"),
-                SECRET,
-            )
-            .await,
+        let dead = stored(
+            &app,
+            "ev-4",
+            &order("NO-SUCH-SKU", 1, "2026-11-30T12:00:00Z"),
         )
         .await;
-        let dead = done(&app, j4).await;
         assert_eq!(dead.state, JobState::Dead, "{backend}");
         assert!(dead.last_error.unwrap().contains("NO-SUCH-SKU"));
         app.finish().await;

@@ -64,6 +64,21 @@ pub fn backend_of(url: &str) -> DatabaseBackend {
 /// missing and switched to WAL so readers never wait for the writer.
 #[tracing::instrument(skip_all)]
 pub async fn connect(url: &str) -> StoreResult<DatabaseConnection> {
+    connect_with(
+        url,
+        if backend_of(url) == DatabaseBackend::Sqlite {
+            8
+        } else {
+            16
+        },
+    )
+    .await
+}
+
+/// [`connect`] with at most `max_connections` pooled connections (instances sharing a
+/// PostgreSQL server must stay under its `max_connections` together).
+#[tracing::instrument(skip_all)]
+pub async fn connect_with(url: &str, max_connections: u32) -> StoreResult<DatabaseConnection> {
     let sqlite = backend_of(url) == DatabaseBackend::Sqlite;
     if let Some(dir) = sqlite_parent_dir(url).filter(|_| sqlite) {
         std::fs::create_dir_all(&dir).map_err(|e| {
@@ -72,7 +87,7 @@ pub async fn connect(url: &str) -> StoreResult<DatabaseConnection> {
     }
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
-        .max_connections(if sqlite { 8 } else { 16 })
+        .max_connections(max_connections.max(2))
         .min_connections(1);
     if sqlite {
         opts.map_sqlx_sqlite_opts(|o| {

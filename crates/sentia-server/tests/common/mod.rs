@@ -50,6 +50,8 @@ impl TestApp {
             api_rate_per_minute: 100_000,
             oidc_issuer: None,
             oidc_audience: None,
+            // Tests run in parallel on one PostgreSQL server (100 connections by default).
+            database_max_connections: 6,
             master_key_file: std::env::temp_dir()
                 .join(format!("sentia-key-{:016x}", rand::random::<u64>()))
                 .join("master.key"),
@@ -62,7 +64,9 @@ impl TestApp {
             .expect("app builds");
         let addr = app.local_addr();
         tokio::spawn(app.run());
-        let db = sentia_store::connect(&test_db.url).await.expect("connect");
+        let db = sentia_store::connect_with(&test_db.url, 3)
+            .await
+            .expect("connect");
         TestApp {
             addr,
             client: Self::new_client(),
@@ -107,7 +111,11 @@ impl TestApp {
             .send()
             .await
             .expect("login request");
-        assert_eq!(r.status(), StatusCode::OK, "{email} signs in");
+        let status = r.status();
+        if status != StatusCode::OK {
+            let body = r.text().await.unwrap_or_default();
+            panic!("{email} signs in: {status} {body}");
+        }
         client
     }
 
@@ -173,8 +181,8 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// The one integer a SQL query returns (its first column; NULL reads as 0).
-    pub async fn scalar(&self, sql: &str) -> i64 {
+    /// The first column of the one row a SQL query returns.
+    async fn first_column<T: sea_orm::TryGetable>(&self, sql: &str) -> Option<T> {
         use sea_orm::{ConnectionTrait, Statement};
         let row = self
             .db
@@ -185,26 +193,18 @@ impl TestApp {
             .await
             .expect("query")
             .expect("a row");
-        row.try_get_by_index::<Option<i64>>(0)
-            .expect("an integer")
-            .unwrap_or(0)
+        row.try_get_by_index::<Option<T>>(0)
+            .expect("a value of the expected type")
+    }
+
+    /// The one integer a SQL query returns (its first column; NULL reads as 0).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        self.first_column(sql).await.unwrap_or(0)
     }
 
     /// The one text a SQL query returns (its first column; NULL reads as "").
     pub async fn text(&self, sql: &str) -> String {
-        use sea_orm::{ConnectionTrait, Statement};
-        let row = self
-            .db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                sql.to_owned(),
-            ))
-            .await
-            .expect("query")
-            .expect("a row");
-        row.try_get_by_index::<Option<String>>(0)
-            .expect("a text")
-            .unwrap_or_default()
+        self.first_column(sql).await.unwrap_or_default()
     }
 
     /// Runs one SQL statement directly on the database.
