@@ -251,7 +251,7 @@ impl Application {
             jobs::spawn(state.clone());
         }
         // Warm the report cube so the first dashboard load is fast.
-        if let Err(e) = state.cube.get(&state.db).await {
+        if let Err(e) = state.cube.get(&state.db, state.events.latest()).await {
             tracing::warn!(error = %e, "could not build the sales cube at start");
         }
         Ok(Self {

@@ -44,6 +44,11 @@ impl EventFeed {
         self.latest.subscribe()
     }
 
+    /// The newest outbox id seen.
+    pub fn latest(&self) -> i64 {
+        *self.latest.borrow()
+    }
+
     /// Records that events up to `id` exist (ignored when not newer).
     pub fn seen(&self, id: i64) {
         self.latest.send_if_modified(|v| {

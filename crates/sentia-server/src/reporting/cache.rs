@@ -1,5 +1,7 @@
 //! Keeps the sales cube fresh: rebuilt when the data version changes, checked at most once
-//! per interval, and built by one task at a time while readers keep the previous cube.
+//! per interval — or at once when a newer outbox event has been seen, so a page refreshed by a
+//! live event never gets the cube from before it — and built by one task at a time while
+//! readers keep the previous cube.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -14,19 +16,20 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Shared cube holder.
 #[derive(Debug, Default)]
 pub struct CubeCache {
-    current: RwLock<Option<(Arc<SalesCube>, Instant)>>,
+    current: RwLock<Option<(Arc<SalesCube>, Instant, i64)>>,
     rebuild: tokio::sync::Mutex<()>,
 }
 
 impl CubeCache {
-    /// The current cube, rebuilt first when the data changed.
-    pub async fn get(&self, db: &Db) -> StoreResult<Arc<SalesCube>> {
-        if let Some(cube) = self.fresh() {
+    /// The current cube, rebuilt first when the data changed. `seen_event` is the newest
+    /// outbox id this instance knows of: a cube checked before it is checked again.
+    pub async fn get(&self, db: &Db, seen_event: i64) -> StoreResult<Arc<SalesCube>> {
+        if let Some(cube) = self.fresh(seen_event) {
             return Ok(cube);
         }
         let _guard = self.rebuild.lock().await;
         // Another task may have refreshed it while we waited.
-        if let Some(cube) = self.fresh() {
+        if let Some(cube) = self.fresh(seen_event) {
             return Ok(cube);
         }
         let version = sales::data_version(db).await?;
@@ -35,22 +38,23 @@ impl CubeCache {
             .read()
             .expect("cube lock")
             .as_ref()
-            .map(|(c, _)| c.clone());
+            .map(|(c, _, _)| c.clone());
         let cube = match existing {
             Some(c) if c.version == version => c,
             _ => Arc::new(load(db, version).await?),
         };
-        *self.current.write().expect("cube lock") = Some((cube.clone(), Instant::now()));
+        *self.current.write().expect("cube lock") =
+            Some((cube.clone(), Instant::now(), seen_event));
         Ok(cube)
     }
 
-    fn fresh(&self) -> Option<Arc<SalesCube>> {
+    fn fresh(&self, seen_event: i64) -> Option<Arc<SalesCube>> {
         self.current
             .read()
             .expect("cube lock")
             .as_ref()
-            .filter(|(_, checked)| checked.elapsed() < CHECK_EVERY)
-            .map(|(cube, _)| cube.clone())
+            .filter(|(_, checked, at)| checked.elapsed() < CHECK_EVERY && seen_event <= *at)
+            .map(|(cube, _, _)| cube.clone())
     }
 }
 

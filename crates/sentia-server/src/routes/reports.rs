@@ -19,7 +19,7 @@ pub async fn get_sales_summary(
     State(state): State<AppState>,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<SalesSummary>> {
-    let cube = state.cube.get(&state.db).await?;
+    let cube = state.cube.get(&state.db, state.events.latest()).await?;
     let report = Report::parse(&p, &cube)?;
     Ok(Json(summary(&cube, &report)))
 }
@@ -36,7 +36,7 @@ pub async fn get_kpi_overview(
     State(state): State<AppState>,
     Query(p): Query<OverviewParams>,
 ) -> ApiResult<Json<KpiOverview>> {
-    let cube = state.cube.get(&state.db).await?;
+    let cube = state.cube.get(&state.db, state.events.latest()).await?;
     let report = Report::parse(&ReportParams::from(p), &cube)?;
     Ok(Json(overview(&cube, &report)))
 }
