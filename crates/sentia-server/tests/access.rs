@@ -40,10 +40,8 @@ fn every_documented_route_declares_its_access_and_nothing_else_is_declared() {
     assert_eq!(declared.len(), ACCESS.len(), "each route is declared once");
     // Only sign-in (with a password or at the provider), sign-out, the health probe and the
     // source-signed webhooks are open to anyone.
-    let public: BTreeSet<&str> = ACCESS
-        .iter()
-        .filter(|(_, _, a)| *a == Access::Public)
-        .map(|(_, p, _)| *p)
+    let public: BTreeSet<&str> = sentia_server::routes::public_routes()
+        .map(|(_, p)| p)
         .collect();
     assert_eq!(
         public,

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::TestApp;
 use reqwest::StatusCode;
 use sentia_store::jobs::{self, Job, JobState, NewJob};
@@ -14,19 +12,7 @@ use serde_json::{Value, json};
 
 /// The job once it reaches `state`, or a failure after 20 s.
 async fn until(app: &TestApp, id: i64, state: JobState) -> Job {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let j = jobs::get(&app.db, id).await.unwrap();
-        if j.state == state {
-            return j;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "job {id} still {} (wanted {state})",
-            j.state
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.job_when(id, |s| s == state).await
 }
 
 #[tokio::test]

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::TestApp;
 use reqwest::StatusCode;
 use sentia_store::jobs::{self, JobState};
@@ -45,19 +43,8 @@ async fn deliver(app: &TestApp, event_id: &str, body: &Value, secret: &str) -> r
 }
 
 async fn done(app: &TestApp, id: i64) -> jobs::Job {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let j = jobs::get(&app.db, id).await.unwrap();
-        if matches!(j.state, JobState::Succeeded | JobState::Dead) {
-            return j;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "job {id} still {}",
-            j.state
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.job_when(id, |s| matches!(s, JobState::Succeeded | JobState::Dead))
+        .await
 }
 
 async fn accepted(r: reqwest::Response) -> (i64, bool) {

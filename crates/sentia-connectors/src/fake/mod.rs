@@ -145,7 +145,7 @@ async fn take_fault(faults: &Faults) -> Result<Option<Response>, Fault> {
 }
 
 /// Binds `127.0.0.1:0` and serves `app` in the background; returns the base URL.
-async fn serve(app: Router) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+async fn serve(app: Router) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
@@ -153,7 +153,23 @@ async fn serve(app: Router) -> std::io::Result<(String, tokio::task::JoinHandle<
             tracing::error!(error = %e, "fake server stopped");
         }
     });
-    Ok((format!("http://{addr}"), task))
+    Ok(Running {
+        base_url: format!("http://{addr}"),
+        task,
+    })
+}
+
+/// A fake's listening server: its base URL, stopped when dropped.
+#[derive(Debug)]
+struct Running {
+    base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// A Shopify-style decimal string: `12.5`, `120.0`, `12.34`.

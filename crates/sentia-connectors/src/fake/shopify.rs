@@ -230,15 +230,8 @@ impl Shared {
 /// A running fake store; stops when dropped.
 #[derive(Debug)]
 pub struct FakeShopify {
-    base_url: String,
+    server: super::Running,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeShopify {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// Shopify refuses a single query whose requested cost exceeds this.
@@ -314,17 +307,15 @@ impl FakeShopify {
         let app = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql))
             .with_state(shared.clone());
-        let (base_url, task) = serve(app).await?;
         Ok(Self {
-            base_url,
+            server: serve(app).await?,
             shared,
-            task,
         })
     }
 
     /// Base URL to give the client (`http://127.0.0.1:port`).
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.server.base_url
     }
 
     /// The fault schedule and request counter.

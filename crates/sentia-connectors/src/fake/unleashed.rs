@@ -333,15 +333,8 @@ impl Shared {
 /// A running fake Unleashed account; stops when dropped.
 #[derive(Debug)]
 pub struct FakeUnleashed {
-    base_url: String,
+    server: super::Running,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeUnleashed {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl FakeUnleashed {
@@ -444,17 +437,15 @@ impl FakeUnleashed {
             .route("/{endpoint}", get(first_page))
             .route("/{endpoint}/{page}", get(page))
             .with_state(shared.clone());
-        let (base_url, task) = serve(app).await?;
         Ok(Self {
-            base_url,
+            server: serve(app).await?,
             shared,
-            task,
         })
     }
 
     /// Base URL to give the client.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.server.base_url
     }
 
     /// The fault schedule and request counter.

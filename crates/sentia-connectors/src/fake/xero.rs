@@ -161,15 +161,8 @@ impl Shared {
 /// A running fake Xero; stops when dropped.
 #[derive(Debug)]
 pub struct FakeXero {
-    base_url: String,
+    server: super::Running,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeXero {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 fn rate_pct(c: Currency) -> i64 {
@@ -268,17 +261,15 @@ impl FakeXero {
             .route("/connections", get(connections))
             .route("/api.xro/2.0/Invoices", get(invoices))
             .with_state(shared.clone());
-        let (base_url, task) = serve(app).await?;
         Ok(Self {
-            base_url,
+            server: serve(app).await?,
             shared,
-            task,
         })
     }
 
     /// Base URL for both the identity and the API host.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.server.base_url
     }
 
     /// The fault schedule and request counter (API and token calls alike).

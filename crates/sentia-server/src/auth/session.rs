@@ -214,14 +214,27 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `Set-Cookie` value carrying a session token (or clearing it when `token` is `None`).
 pub fn cookie(token: Option<&str>, max_age: Duration, secure: bool) -> HeaderValue {
+    http_only_cookie(SESSION_COOKIE, token, "/", "Strict", max_age, secure)
+}
+
+/// `Set-Cookie` value of an HttpOnly cookie `name` on `path` (cleared when `value` is
+/// `None`), `Secure` when served over TLS.
+pub fn http_only_cookie(
+    name: &str,
+    value: Option<&str>,
+    path: &str,
+    same_site: &str,
+    max_age: Duration,
+    secure: bool,
+) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let v = match token {
-        Some(t) => format!(
-            "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            max_age.num_seconds()
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    let (value, age) = match value {
+        Some(v) => (v, max_age.num_seconds()),
+        None => ("", 0),
     };
+    let v = format!(
+        "{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={age}{secure}"
+    );
     HeaderValue::from_str(&v).expect("cookie is ASCII")
 }
 

@@ -73,10 +73,13 @@ async fn prune(state: &AppState) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Enqueues the periodic jobs due in the current period (once per period across instances).
-pub async fn schedule(state: &AppState) -> sentia_store::StoreResult<()> {
+/// Enqueues the periodic jobs of the period starting at `bucket` (once per period across
+/// instances).
+pub async fn schedule(
+    state: &AppState,
+    bucket: chrono::DateTime<chrono::Utc>,
+) -> sentia_store::StoreResult<()> {
     let now = state.now();
-    let bucket = jobs::time_bucket(now, PRUNE_EVERY);
     let job = NewJob::new(MAINTENANCE_QUEUE, PRUNE_KIND, serde_json::json!({})).max_attempts(3);
     jobs::enqueue_scheduled(&state.db, job, bucket, now).await?;
     Ok(())
@@ -154,10 +157,9 @@ pub fn spawn(state: AppState) {
         let mut wake = state.events.subscribe();
         let mut last_schedule = None;
         loop {
-            let now = state.now();
-            let bucket = jobs::time_bucket(now, PRUNE_EVERY);
+            let bucket = jobs::time_bucket(state.now(), PRUNE_EVERY);
             if last_schedule != Some(bucket) {
-                match schedule(&state).await {
+                match schedule(&state, bucket).await {
                     Ok(()) => last_schedule = Some(bucket),
                     Err(e) => tracing::warn!(error = %e, "could not schedule periodic jobs"),
                 }

@@ -79,10 +79,7 @@ impl EventFeed {
             loop {
                 every.tick().await;
                 let Some(feed) = feed.upgrade() else { break };
-                match sentia_store::events::latest_id(&db).await {
-                    Ok(id) => feed.seen(id),
-                    Err(e) => tracing::debug!(error = %e, "could not read the newest event id"),
-                }
+                feed.refresh(&db).await;
             }
         });
     }

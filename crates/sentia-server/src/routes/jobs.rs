@@ -171,32 +171,49 @@ pub async fn list_jobs(
     }))
 }
 
+/// What an admin does to a job.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Retry,
+    Discard,
+}
+
+impl Change {
+    /// The audit action.
+    fn action(self) -> &'static str {
+        match self {
+            Change::Retry => "job.retry",
+            Change::Discard => "job.discard",
+        }
+    }
+}
+
 async fn change(
     user: &CurrentUser,
     state: &AppState,
     meta: &RequestMeta,
     id: i64,
-    action: &str,
+    change: Change,
 ) -> ApiResult<Json<JobView>> {
     let now = state.now();
     let before = jobs::get(&state.db, id).await?;
     let txn = state.db.begin().await.map_err(StoreError::from)?;
-    let after = match action {
-        "job.retry" => jobs::retry(&txn, id, now).await,
-        _ => jobs::discard(&txn, id, now).await,
+    let after = match change {
+        Change::Retry => jobs::retry(&txn, id, now).await,
+        Change::Discard => jobs::discard(&txn, id, now).await,
     }
     .map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::Conflict(format!(
             "a {} job cannot be {}",
             before.state,
-            if action == "job.retry" {
-                "retried (only dead or discarded ones)"
-            } else {
-                "discarded (it has finished)"
+            match change {
+                Change::Retry => "retried (only dead or discarded ones)",
+                Change::Discard => "discarded (it has finished)",
             }
         )),
         other => other.into(),
     })?;
+    let action = change.action();
     sentia_store::audit::append(
         &txn,
         &meta
@@ -225,7 +242,7 @@ pub async fn retry_job(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<JobView>> {
-    change(&user, &state, &meta, id, "job.retry").await
+    change(&user, &state, &meta, id, Change::Retry).await
 }
 
 /// Drops a job that has not finished; a worker running it stops at its next heartbeat.
@@ -241,5 +258,5 @@ pub async fn discard_job(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<JobView>> {
-    change(&user, &state, &meta, id, "job.discard").await
+    change(&user, &state, &meta, id, Change::Discard).await
 }

@@ -36,6 +36,14 @@ pub enum Access {
     StepUp(&'static str),
 }
 
+/// The routes open to anyone (method, path).
+pub fn public_routes() -> impl Iterator<Item = (&'static Method, &'static str)> {
+    ACCESS
+        .iter()
+        .filter(|(_, _, a)| *a == Access::Public)
+        .map(|(m, p, _)| (m, *p))
+}
+
 /// Every API route (method, path as in the OpenAPI document) and what it requires.
 pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/health", Access::Public),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::RequestMeta;
-use crate::auth::session::{cookie_value, set_cookie, user_for_claims};
+use crate::auth::session::{cookie_value, http_only_cookie, set_cookie, user_for_claims};
 use crate::error::{ApiError, ApiErrorBody, ApiResult, Json};
 use crate::state::AppState;
 
@@ -127,18 +127,15 @@ fn redirect_uri(state: &AppState, headers: &HeaderMap) -> ApiResult<String> {
 }
 
 fn login_cookie(value: Option<&str>, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
     // Lax, not Strict: the browser must send it on the provider's top-level redirect back.
-    let v = match value {
-        Some(v) => format!(
-            "{LOGIN_COOKIE}={v}; Path=/api/v1/auth/oidc; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            LOGIN_WINDOW.num_seconds()
-        ),
-        None => format!(
-            "{LOGIN_COOKIE}=; Path=/api/v1/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-        ),
-    };
-    HeaderValue::from_str(&v).expect("cookie is ASCII")
+    http_only_cookie(
+        LOGIN_COOKIE,
+        value,
+        "/api/v1/auth/oidc",
+        "Lax",
+        LOGIN_WINDOW,
+        secure,
+    )
 }
 
 fn see_other(location: &str, mut headers: HeaderMap) -> Response {
@@ -284,6 +281,12 @@ async fn audit(
     Ok(())
 }
 
+/// Equal texts, compared in constant time.
+fn same(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
 async fn finish(
     state: &AppState,
     headers: &HeaderMap,
@@ -299,11 +302,7 @@ async fn finish(
     else {
         return Ok(Err(Failure::Expired));
     };
-    let same_state = q.state.as_deref().is_some_and(|s| {
-        use subtle::ConstantTimeEq;
-        s.as_bytes().ct_eq(pending.state.as_bytes()).into()
-    });
-    if !same_state {
+    if !q.state.as_deref().is_some_and(|s| same(s, &pending.state)) {
         return Ok(Err(Failure::State));
     }
     if let Some(e) = &q.error {
@@ -356,11 +355,11 @@ async fn finish(
             return Ok(Err(Failure::Token));
         }
     };
-    let nonce_ok = claims.nonce.as_deref().is_some_and(|n| {
-        use subtle::ConstantTimeEq;
-        n.as_bytes().ct_eq(pending.nonce.as_bytes()).into()
-    });
-    if !nonce_ok {
+    if !claims
+        .nonce
+        .as_deref()
+        .is_some_and(|n| same(n, &pending.nonce))
+    {
         tracing::info!("ID token with a wrong or missing nonce refused");
         return Ok(Err(Failure::Token));
     }

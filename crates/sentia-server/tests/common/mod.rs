@@ -207,6 +207,28 @@ impl TestApp {
         self.first_column(sql).await.unwrap_or_default()
     }
 
+    /// The job once `done` holds for its state (the worker runs in the background), or a
+    /// failure after 20 s.
+    pub async fn job_when(
+        &self,
+        id: i64,
+        done: impl Fn(sentia_store::jobs::JobState) -> bool,
+    ) -> sentia_store::jobs::Job {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let j = sentia_store::jobs::get(&self.db, id).await.expect("job");
+            if done(j.state) {
+                return j;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} still {}",
+                j.state
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs one SQL statement directly on the database.
     pub async fn exec(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
