@@ -53,6 +53,11 @@ pub struct Config {
     pub shopify_shops: String,
     /// Run the job worker (and the scheduler of periodic jobs) in this process.
     pub run_jobs: bool,
+    /// Seconds a worker holds a job without renewing it; a job whose worker died is taken
+    /// again after this (at least 3).
+    pub job_lease_secs: u32,
+    /// The Xero webhook key, which signs Xero's webhooks; they are refused (404) unset.
+    pub xero_webhook_key: Option<Redacted>,
     /// Where the master key that seals secrets at rest is kept when `SENTIA_MASTER_KEY` is
     /// not set; created on first start. Instances sharing a database need the same key.
     pub master_key_file: PathBuf,
@@ -101,6 +106,8 @@ impl Default for Config {
             oidc_label: "single sign-on".to_owned(),
             master_key_file: PathBuf::from("./sentia-data/master.key"),
             run_jobs: true,
+            job_lease_secs: 60,
+            xero_webhook_key: None,
             shopify_webhook_secret: None,
             shopify_shops: String::new(),
         }

@@ -14,6 +14,7 @@ pub mod reporting;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod sync;
 pub mod views;
 pub mod web;
 
@@ -38,7 +39,7 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sentia API", description = "Manufacturing intelligence for Sentia Spirits: sales, stock, production and cash."),
-    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"), (name = "admin"))
+    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"), (name = "data"), (name = "webhooks"), (name = "admin"))
 )]
 struct ApiDoc;
 

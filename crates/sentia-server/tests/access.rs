@@ -53,6 +53,7 @@ fn every_documented_route_declares_its_access_and_nothing_else_is_declared() {
             "/api/v1/auth/oidc/start",
             "/api/v1/auth/providers",
             "/api/v1/webhooks/shopify",
+            "/api/v1/webhooks/xero",
         ])
     );
 }

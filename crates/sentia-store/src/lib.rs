@@ -22,6 +22,7 @@ pub mod migration;
 pub mod reference;
 pub mod sales;
 pub mod secrets;
+pub mod sources;
 pub mod testing;
 pub mod users;
 

@@ -34,6 +34,9 @@ pub struct FakeShopifyConfig {
     pub products: usize,
     /// Seed of the dataset; equal seeds give equal data.
     pub seed: u64,
+    /// SKUs of the catalogue: when given, there is one product with one variant per SKU
+    /// (and `products` is ignored), so orders name SKUs the receiving system knows.
+    pub skus: Vec<String>,
     /// The only access token accepted.
     pub access_token: String,
     /// Shop currency.
@@ -50,6 +53,7 @@ impl Default for FakeShopifyConfig {
             orders: 120,
             products: 12,
             seed: 1,
+            skus: Vec::new(),
             access_token: "shpat_fake_token".into(),
             shop_currency: Currency::Gbp,
             bucket_max: 1000.0,
@@ -107,6 +111,16 @@ impl FakeOrder {
     /// The gid.
     pub fn gid(&self) -> String {
         format!("gid://shopify/Order/{}", self.id)
+    }
+
+    /// The gid of line `i` (the fake numbers lines within their order).
+    pub fn line_gid(&self, i: usize) -> String {
+        format!("gid://shopify/LineItem/{}", self.id * 1000 + i as u64)
+    }
+
+    /// The gid of refund `k`.
+    pub fn refund_gid(&self, k: usize) -> String {
+        format!("gid://shopify/Refund/{}", self.id * 1000 + k as u64)
     }
 
     /// Order total in shop currency, minor units.
@@ -255,15 +269,25 @@ impl FakeShopify {
             .with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
             .single()
             .unwrap_or_else(Utc::now);
-        let products: Vec<FakeProduct> = (0..config.products.max(1))
+        let named = !config.skus.is_empty();
+        let count = if named {
+            config.skus.len()
+        } else {
+            config.products.max(1)
+        };
+        let products: Vec<FakeProduct> = (0..count)
             .map(|p| FakeProduct {
                 id: 7000 + p as u64,
                 title: format!("Product {p}"),
                 updated_at: t0,
-                variants: (0..1 + p % 2)
+                variants: (0..if named { 1 } else { 1 + p % 2 })
                     .map(|v| FakeVariant {
                         id: 40_000 + (p * 10 + v) as u64,
-                        sku: format!("SKU-{p:03}-{v}"),
+                        sku: if named {
+                            config.skus[p].clone()
+                        } else {
+                            format!("SKU-{p:03}-{v}")
+                        },
                         price: rng.gen_range(150..20_000),
                         stock: LOCATIONS
                             .iter()
@@ -499,10 +523,12 @@ fn lines_json(
         .map(|i| {
             let l = &o.lines[i];
             json!({
+                "id": o.line_gid(i),
                 "sku": l.sku,
                 "quantity": l.quantity,
                 "refundableQuantity": refundable[i],
                 "originalUnitPriceSet": bag(l.unit_shop, shop_cur, l.unit_presentment, pc),
+                "totalDiscountSet": bag(0, shop_cur, 0, pc),
                 "variant": { "id": format!("gid://shopify/ProductVariant/{}", l.variant_id), "sku": l.sku },
             })
         })
@@ -530,9 +556,10 @@ fn order_json(o: &FakeOrder, shop_cur: Currency, lines_first: usize) -> Value {
         "totalPriceSet": bag(o.total_shop(), shop_cur, o.total_presentment(), pc),
         "totalRefundedSet": bag(o.refunded_shop(), shop_cur, o.refunded_presentment(), pc),
         "lineItems": lines_json(o, shop_cur, lines_first, None).unwrap_or(Value::Null),
-        "refunds": o.refunds.iter().map(|r| {
+        "refunds": o.refunds.iter().enumerate().map(|(k, r)| {
             let l = &o.lines[r.line];
             json!({
+                "id": o.refund_gid(k),
                 "createdAt": ts(r.created_at),
                 "totalRefundedSet": bag(l.unit_shop * r.quantity, shop_cur, l.unit_presentment * r.quantity, pc),
                 "refundLineItems": { "nodes": [{

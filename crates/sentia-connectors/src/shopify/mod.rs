@@ -360,6 +360,7 @@ impl ShopifyClient {
             .into_iter()
             .map(|l| {
                 Ok(SourceOrderLine {
+                    external_id: l.id,
                     sku: l
                         .sku
                         .or_else(|| l.variant.as_ref().and_then(|v| v.sku.clone()))
@@ -368,6 +369,12 @@ impl ShopifyClient {
                     quantity: Qty::whole(l.quantity),
                     refundable_quantity: Qty::whole(l.refundable_quantity),
                     unit_price: pair(&l.original_unit_price_set).map_err(|e| bad(&id, e))?,
+                    discount: l
+                        .total_discount_set
+                        .as_ref()
+                        .map(pair)
+                        .transpose()
+                        .map_err(|e| bad(&id, e))?,
                 })
             })
             .collect::<Result<_, ConnectorError>>()?;
@@ -376,6 +383,7 @@ impl ShopifyClient {
             .into_iter()
             .map(|r| {
                 Ok(SourceRefund {
+                    external_id: r.id,
                     created_at: r.created_at,
                     amount: pair(&r.total_refunded_set).map_err(|e| bad(&id, e))?,
                     lines: r

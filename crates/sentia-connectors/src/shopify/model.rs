@@ -88,6 +88,8 @@ pub struct SourceOrder {
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceOrderLine {
+    /// Shopify's global id of the line (`gid://shopify/LineItem/…`).
+    pub external_id: String,
     /// SKU on the line (from the variant when the line has none).
     pub sku: Option<String>,
     /// Variant global id, when the variant still exists.
@@ -98,11 +100,15 @@ pub struct SourceOrderLine {
     pub refundable_quantity: Qty,
     /// Unit price before discounts, both currencies.
     pub unit_price: MoneyPair,
+    /// Discounts on the whole line, both currencies (`None` when Shopify gave none).
+    pub discount: Option<MoneyPair>,
 }
 
 /// One refund on an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRefund {
+    /// Shopify's global id of the refund (`gid://shopify/Refund/…`).
+    pub external_id: String,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// Amount refunded, both currencies.

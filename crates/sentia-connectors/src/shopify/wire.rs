@@ -13,7 +13,7 @@ pub(crate) const ORDERS: &str = "query Orders($first: Int!, $after: String, $que
       totalPriceSet { ...Bag }
       totalRefundedSet { ...Bag }
       lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { ...Line } }
-      refunds { createdAt totalRefundedSet { ...Bag } refundLineItems(first: 100) { nodes { quantity lineItem { sku } subtotalSet { ...Bag } } } }
+      refunds { id createdAt totalRefundedSet { ...Bag } refundLineItems(first: 100) { nodes { quantity lineItem { sku } subtotalSet { ...Bag } } } }
     }
   }
 }";
@@ -23,7 +23,7 @@ pub(crate) const ORDER_LINES: &str = "query OrderLines($id: ID!, $after: String,
   order(id: $id) { lineItems(first: $lines, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...Line } } }
 }";
 
-pub(crate) const LINE: &str = "fragment Line on LineItem { sku quantity refundableQuantity originalUnitPriceSet { ...Bag } variant { id sku } }";
+pub(crate) const LINE: &str = "fragment Line on LineItem { id sku quantity refundableQuantity originalUnitPriceSet { ...Bag } totalDiscountSet { ...Bag } variant { id sku } }";
 
 pub(crate) const PRODUCTS: &str = "query Products($first: Int!, $after: String) {
   shop { currencyCode }
@@ -110,10 +110,13 @@ pub(crate) struct Order {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct LineItem {
+    pub id: String,
     pub sku: Option<String>,
     pub quantity: i64,
     pub refundable_quantity: i64,
     pub original_unit_price_set: MoneyBag,
+    #[serde(default)]
+    pub total_discount_set: Option<MoneyBag>,
     pub variant: Option<VariantRef>,
 }
 
@@ -126,6 +129,7 @@ pub(crate) struct VariantRef {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Refund {
+    pub id: String,
     pub created_at: DateTime<Utc>,
     pub total_refunded_set: MoneyBag,
     pub refund_line_items: Nodes<RefundLineItem>,

@@ -18,10 +18,11 @@ pub const QUEUES: &[&str] = &[DEFAULT_QUEUE, MAINTENANCE_QUEUE];
 pub const DEFAULT_QUEUE: &str = "default";
 /// Queue of housekeeping.
 pub const MAINTENANCE_QUEUE: &str = "maintenance";
-/// How long a claimed job is held without a heartbeat.
+/// How long a claimed job is held without a heartbeat, by default (`job_lease_secs`). A
+/// job whose worker died is taken again once this has passed.
 pub const LEASE: Duration = Duration::seconds(60);
-/// How often a running job's lease is renewed.
-pub const HEARTBEAT: StdDuration = StdDuration::from_secs(20);
+/// How often due syncs are looked for.
+pub const SYNC_SCHEDULE_EVERY: StdDuration = StdDuration::from_secs(10);
 /// How long an idle worker waits before looking for due jobs again (it also wakes when a
 /// job event appears).
 pub const IDLE: StdDuration = StdDuration::from_secs(2);
@@ -56,6 +57,8 @@ impl From<sentia_store::StoreError> for JobError {
 async fn run(state: &AppState, job: &Job) -> Result<(), JobError> {
     match job.kind.as_str() {
         PRUNE_KIND => prune(state).await,
+        crate::sync::SYNC_KIND => crate::sync::run(state, &job.payload).await,
+        crate::sync::RECONCILE_KIND => crate::sync::reconcile(state, &job.payload).await,
         crate::ingest::SHOPIFY_ORDER_KIND => crate::ingest::shopify_order(state, &job.payload)
             .await
             .map(|_| ()),
@@ -87,7 +90,10 @@ pub async fn schedule(
 
 /// Claims and runs the next due job; `false` when none was due.
 pub async fn run_next(state: &AppState, worker_id: &str) -> sentia_store::StoreResult<bool> {
-    let Some(job) = jobs::claim(&state.db, QUEUES, worker_id, LEASE, state.now()).await? else {
+    let lease = Duration::seconds(i64::from(state.config.job_lease_secs.max(3)));
+    // Renewed three times a lease, so one missed beat does not lose the job.
+    let heartbeat = (lease / 3).to_std().unwrap_or(StdDuration::from_secs(1));
+    let Some(job) = jobs::claim(&state.db, QUEUES, worker_id, lease, state.now()).await? else {
         return Ok(false);
     };
     tracing::info!(job_id = job.id, kind = %job.kind, attempt = job.attempts, "job started");
@@ -99,13 +105,13 @@ pub async fn run_next(state: &AppState, worker_id: &str) -> sentia_store::StoreR
                 r.unwrap_or_else(|_| Err(JobError::Permanent("the job's handler panicked".into())))
             });
         tokio::pin!(work);
-        let mut beat = tokio::time::interval(HEARTBEAT);
+        let mut beat = tokio::time::interval(heartbeat);
         beat.tick().await;
         loop {
             tokio::select! {
                 r = &mut work => break Some(r),
                 _ = beat.tick() => {
-                    match jobs::heartbeat(&state.db, job.id, worker_id, LEASE, state.now()).await {
+                    match jobs::heartbeat(&state.db, job.id, worker_id, lease, state.now()).await {
                         Ok(true) => {}
                         // Discarded by an admin, or taken over: stop working on it.
                         Ok(false) => break None,
@@ -156,7 +162,14 @@ pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut wake = state.events.subscribe();
         let mut last_schedule = None;
+        let mut last_sync_check: Option<std::time::Instant> = None;
         loop {
+            if last_sync_check.is_none_or(|t| t.elapsed() >= SYNC_SCHEDULE_EVERY) {
+                last_sync_check = Some(std::time::Instant::now());
+                if let Err(e) = crate::sync::schedule_due(&state).await {
+                    tracing::warn!(error = %e, "could not schedule source syncs");
+                }
+            }
             let bucket = jobs::time_bucket(state.now(), PRUNE_EVERY);
             if last_schedule != Some(bucket) {
                 match schedule(&state, bucket).await {

@@ -18,6 +18,7 @@ pub mod me;
 pub mod oidc;
 pub mod reference;
 pub mod reports;
+pub mod sources;
 pub mod webhooks;
 
 /// What a route requires of its caller.
@@ -52,6 +53,27 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/auth/providers", Access::Public),
     // Signed by the source, checked by the handler.
     (Method::POST, "/api/v1/webhooks/shopify", Access::Public),
+    (Method::POST, "/api/v1/webhooks/xero", Access::Public),
+    (
+        Method::GET,
+        "/api/v1/sources",
+        Access::Permission("data:read"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/sources/{code}",
+        Access::StepUp("data:configure"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/sources/{code}/sync",
+        Access::Permission("data:execute"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/sources/{code}/reconcile",
+        Access::Permission("data:execute"),
+    ),
     (
         Method::GET,
         "/api/v1/admin/jobs",
@@ -268,6 +290,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(events::stream_events))
         .routes(routes!(webhooks::shopify))
+        .routes(routes!(webhooks::xero))
+        .routes(routes!(sources::list_sources))
+        .routes(routes!(sources::update_source))
+        .routes(routes!(sources::sync_source))
+        .routes(routes!(sources::reconcile_source))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::retry_job))
         .routes(routes!(jobs::discard_job))

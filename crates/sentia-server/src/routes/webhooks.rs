@@ -116,3 +116,82 @@ pub async fn shopify(
         duplicate: !queued.inserted,
     }))
 }
+
+/// A Xero webhook delivery: its events name what changed, not the data.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct XeroDelivery {
+    #[serde(default)]
+    events: Vec<serde_json::Value>,
+    #[serde(default)]
+    first_event_sequence: Option<i64>,
+    #[serde(default)]
+    last_event_sequence: Option<i64>,
+}
+
+/// A Xero webhook (`x-xero-signature`: base64 HMAC-SHA256 of the raw body with the webhook
+/// key). Xero first checks the endpoint with "intent to receive" deliveries and expects 200
+/// for a well-signed one and 401 for a badly signed one. Events carry no invoice data, so a
+/// delivery with events queues a sync of the Xero source, which fetches what changed.
+#[utoipa::path(post, path = "/api/v1/webhooks/xero", operation_id = "receive_xero_webhook", tag = "webhooks",
+    request_body(content = String, description = "Xero's events (JSON)", content_type = "application/json"),
+    responses((status = 200, body = WebhookAccepted), (status = 400, body = ApiErrorBody),
+        (status = 401, description = "Bad or missing signature", body = ApiErrorBody),
+        (status = 404, description = "No webhook key configured", body = ApiErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn xero(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    meta: RequestMeta,
+    body: Bytes,
+) -> ApiResult<Json<WebhookAccepted>> {
+    let key = state
+        .config
+        .xero_webhook_key
+        .as_ref()
+        .ok_or(ApiError::NotFound)?;
+    let signed = header(&headers, "x-xero-signature").is_some_and(|sig| {
+        sentia_connectors::xero::verify_xero_signature(key.0.as_bytes(), &body, sig)
+    });
+    let now = state.now();
+    if !signed {
+        tracing::warn!("Xero webhook with a bad signature refused");
+        sentia_store::audit::record(
+            &state.db,
+            &meta
+                .entry(now, None, "webhook.refused", "webhook", None)
+                .details(serde_json::json!({
+                    "source": "xero", "reason": "signature", "bytes": body.len(),
+                })),
+        )
+        .await?;
+        return Err(ApiError::Unauthorized);
+    }
+    let delivery: XeroDelivery = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::field("body", format!("is not a Xero delivery: {e}")))?;
+    if delivery.events.is_empty() {
+        // Intent to receive, or nothing Sentia uses.
+        return Ok(Json(WebhookAccepted {
+            job_id: None,
+            duplicate: false,
+        }));
+    }
+    let job = NewJob::new(
+        crate::jobs::DEFAULT_QUEUE,
+        crate::sync::SYNC_KIND,
+        serde_json::json!({ "code": crate::sync::XERO_SOURCE, "full": false, "manual": true }),
+    )
+    .priority(10)
+    .max_attempts(crate::sync::SYNC_ATTEMPTS)
+    .idempotency_key(format!(
+        "xero:events:{}-{}",
+        delivery.first_event_sequence.unwrap_or(0),
+        delivery.last_event_sequence.unwrap_or(0)
+    ));
+    let queued = jobs::enqueue(&state.db, &job, now).await?;
+    state.events.refresh(&state.db).await;
+    Ok(Json(WebhookAccepted {
+        job_id: Some(queued.id),
+        duplicate: !queued.inserted,
+    }))
+}

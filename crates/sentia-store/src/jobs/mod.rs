@@ -303,7 +303,7 @@ async fn emit<C: ConnectionTrait + TransactionTrait>(
 /// A transaction that writes: on SQLite it takes the write lock at `BEGIN` (waiting for it
 /// under the busy timeout), so a read inside it can never be overtaken by another writer.
 /// Inside a caller's transaction it is a savepoint.
-async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()

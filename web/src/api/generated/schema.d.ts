@@ -898,6 +898,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data source with its sync state. */
+        get: operations["list_sources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Changes a source's settings, credentials or schedule. Audited with the names of the
+         *     fields changed, never their values.
+         */
+        put: operations["update_source"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{code}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues a reconciliation: the source's full record list compared with Sentia's, both ways. */
+        post: operations["reconcile_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{code}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues a sync of the source now (even while its circuit is open or it is disabled). */
+        post: operations["sync_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/shopify": {
         parameters: {
             query?: never;
@@ -913,6 +984,28 @@ export interface paths {
          *     queued to be stored; other topics are acknowledged and ignored.
          */
         post: operations["receive_shopify_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/xero": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Xero webhook (`x-xero-signature`: base64 HMAC-SHA256 of the raw body with the webhook
+         *     key). Xero first checks the endpoint with "intent to receive" deliveries and expects 200
+         *     for a well-signed one and 401 for a badly signed one. Events carry no invoice data, so a
+         *     delivery with events queues a sync of the Xero source, which fetches what changed.
+         */
+        post: operations["receive_xero_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1988,6 +2081,45 @@ export interface components {
         Providers: {
             oidc?: components["schemas"]["OidcProvider"] | null;
         };
+        /** @description A queued job. */
+        QueuedJob: {
+            /** @description One was already queued for this: nothing new was added. */
+            duplicate: boolean;
+            /**
+             * Format: int64
+             * @description The job.
+             */
+            job_id: number;
+        };
+        /** @description What a reconciliation found for one object. */
+        Reconciliation: {
+            /**
+             * Format: int64
+             * @description Records Sentia holds from the source.
+             */
+            in_sentia: number;
+            /**
+             * Format: int64
+             * @description Records the source holds.
+             */
+            in_source: number;
+            /** @description Records in the source but not in Sentia (external ids, at most 100). */
+            missing_in_sentia: string[];
+            /**
+             * Format: int64
+             * @description How many there are in all.
+             */
+            missing_in_sentia_count: number;
+            /** @description Records in Sentia that the source no longer has (external ids, at most 100). */
+            missing_in_source: string[];
+            /**
+             * Format: int64
+             * @description How many there are in all.
+             */
+            missing_in_source_count: number;
+            /** @description The object compared (`orders`, `invoices`). */
+            object: string;
+        };
         /** @description Codes that each sign in once when the authenticator app is lost. */
         RecoveryCodes: {
             /** @description Shown once; only their hashes are kept. */
@@ -2085,6 +2217,122 @@ export interface components {
         SetRolePermissions: {
             /** @description Permission codes. */
             permissions: string[];
+        };
+        /** @description Every source. */
+        SourceList: {
+            /**
+             * Format: date-time
+             * @description The server's time the ages are counted from.
+             */
+            now: string;
+            /** @description The sources, by code. */
+            sources: components["schemas"]["SourceView"][];
+        };
+        /** @description A change of a source's configuration. Omitted fields stay as they are. */
+        SourceUpdate: {
+            /** @description Credential fields to set (an empty string removes one). Stored sealed; never returned. */
+            credentials?: Record<string, never> | null;
+            /** @description Turn scheduled syncs on or off. */
+            enabled?: boolean | null;
+            /** @description New name. */
+            label?: string | null;
+            /** @description Settings to set (`null` removes one). */
+            settings?: Record<string, never> | null;
+            /**
+             * Format: int32
+             * @description Seconds between scheduled syncs (30–86400).
+             */
+            sync_every_secs?: number | null;
+        };
+        /** @description A source as the Data page shows it. */
+        SourceView: {
+            /**
+             * Format: int64
+             * @description Seconds since the last good sync.
+             */
+            age_secs?: number | null;
+            /** @description `closed`, `open` or `half_open`. */
+            circuit: string;
+            /**
+             * Format: date-time
+             * @description Until when an open circuit holds scheduled syncs back.
+             */
+            circuit_open_until?: string | null;
+            /** @description Code, e.g. `shopify-uk`. */
+            code: string;
+            /**
+             * Format: int32
+             * @description Failed syncs in a row.
+             */
+            consecutive_failures: number;
+            /** @description Credential fields this kind accepts. */
+            credential_fields: string[];
+            /** @description Credential fields that are set (their values are never returned). */
+            credentials_set: string[];
+            /** @description Scheduled syncs on. */
+            enabled: boolean;
+            /** @description `green`, `yellow`, `red`, or `none` before the first good sync. */
+            freshness: string;
+            /** @description `shopify`, `amazon`, `unleashed` or `xero`. */
+            kind: string;
+            /** @description Name. */
+            label: string;
+            /**
+             * Format: date-time
+             * @description Last sync started.
+             */
+            last_attempt_at?: string | null;
+            /** @description The last error (or the records the last sync refused). */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            last_error_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Last sync succeeded.
+             */
+            last_success_at?: string | null;
+            /**
+             * Format: int64
+             * @description Records the last sync stored.
+             */
+            last_sync_records: number;
+            /**
+             * Format: date-time
+             * @description Next scheduled sync.
+             */
+            next_sync_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it ran.
+             */
+            reconciled_at?: string | null;
+            /** @description The last reconciliation, per object. */
+            reconciliation?: components["schemas"]["Reconciliation"][] | null;
+            /** @description Records Sentia holds from this source, per kind of record. */
+            record_counts: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Records all syncs stored.
+             */
+            records_synced: number;
+            /** @description Settings this kind accepts. */
+            setting_fields: string[];
+            /** @description Non-secret settings. */
+            settings: Record<string, never>;
+            /** @description `not_connected`, `disabled`, `ok`, `failing` or `circuit_open`. */
+            status: string;
+            /**
+             * Format: int32
+             * @description Seconds between scheduled syncs.
+             */
+            sync_every_secs: number;
+            /** @description A sync started after the last outcome was recorded (it is running or was cut off). */
+            syncing: boolean;
         };
         /** @description Totals of one group (region, channel or SKU). */
         SummaryGroup: {
@@ -4626,6 +4874,212 @@ export interface operations {
             };
         };
     };
+    list_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    update_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Source code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    reconcile_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Source code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedJob"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not connected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    sync_source: {
+        parameters: {
+            query?: {
+                /** @description Fetch everything instead of what changed since the last sync. */
+                full?: boolean | null;
+            };
+            header?: never;
+            path: {
+                /** @description Source code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedJob"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not connected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     receive_shopify_webhook: {
         parameters: {
             query?: never;
@@ -4676,6 +5130,56 @@ export interface operations {
             };
             /** @description A shop Sentia has no channel for */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    receive_xero_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Xero's events (JSON) */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Bad or missing signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No webhook key configured */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

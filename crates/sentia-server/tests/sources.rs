@@ -1,0 +1,381 @@
+//! Data sources: a Shopify store connected on the Data page API (credentials stored sealed
+//! and never shown back) is synced by a job — in full, then incrementally from the stored
+//! cursor after new orders and a refund — ending with exactly the fake store's orders and
+//! money; syncing again stores nothing; reconciliation finds no difference, and finds the
+//! order removed from Sentia. Failing syncs open the circuit after five in a row. Xero's
+//! webhook answers intent-to-receive (200 signed, 401 not) and queues a sync once per
+//! delivery. On every backend.
+
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use sentia_connectors::fake::shopify::{FakeShopify, FakeShopifyConfig};
+use sentia_store::jobs::JobState;
+use serde_json::{Value, json};
+
+const SHOP: &str = "sentia-uk.myshopify.com";
+const TOKEN: &str = "shpat_sync_test_token";
+
+async fn fake_store(app: &TestApp) -> FakeShopify {
+    let skus: Vec<String> = {
+        use sea_orm::{ConnectionTrait, Statement};
+        app.db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "sku").unwrap())
+            .collect()
+    };
+    FakeShopify::start(FakeShopifyConfig {
+        orders: 60,
+        skus,
+        access_token: TOKEN.into(),
+        restore_rate: 100_000.0,
+        ..FakeShopifyConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn put_source(
+    app: &TestApp,
+    c: &reqwest::Client,
+    code: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let r = c
+        .put(app.url(&format!("/api/v1/sources/{code}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Asks for a sync now and returns its finished job.
+async fn sync_now(app: &TestApp, c: &reqwest::Client, code: &str) -> sentia_store::jobs::Job {
+    let r = c
+        .post(app.url(&format!("/api/v1/sources/{code}/sync")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let v: Value = r.json().await.unwrap();
+    let id = v["job_id"].as_i64().unwrap();
+    app.job_when(id, |s| {
+        matches!(s, JobState::Succeeded | JobState::Dead | JobState::Retrying)
+    })
+    .await
+}
+
+async fn source(app: &TestApp, c: &reqwest::Client, code: &str) -> Value {
+    let v: Value = c
+        .get(app.url("/api/v1/sources"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == code)
+        .cloned()
+        .unwrap()
+}
+
+const ORDERS: &str =
+    "SELECT COUNT(*) FROM sales_orders WHERE source = 'shopify:sentia-uk.myshopify.com'";
+const TOTAL: &str = "SELECT CAST(COALESCE(SUM(total_shop_minor), 0) AS BIGINT) FROM sales_orders WHERE source = 'shopify:sentia-uk.myshopify.com'";
+const LINES: &str =
+    "SELECT COUNT(*) FROM sales_order_lines WHERE source = 'shopify:sentia-uk.myshopify.com'";
+const REFUNDED: &str = "SELECT CAST(COALESCE(SUM(r.amount_shop_minor), 0) AS BIGINT) FROM refunds r JOIN sales_orders o ON o.id = r.order_id WHERE o.source = 'shopify:sentia-uk.myshopify.com'";
+
+async fn assert_matches_fake(app: &TestApp, fake: &FakeShopify, backend: &str) {
+    let t = fake.totals();
+    assert_eq!(
+        app.scalar(ORDERS).await,
+        t.orders as i64,
+        "{backend}: orders"
+    );
+    assert_eq!(app.scalar(LINES).await, t.lines as i64, "{backend}: lines");
+    assert_eq!(app.scalar(TOTAL).await, t.shop_total, "{backend}: totals");
+    assert_eq!(
+        app.scalar(REFUNDED).await,
+        t.refunded_shop,
+        "{backend}: refunds"
+    );
+}
+
+#[tokio::test]
+async fn a_shopify_store_syncs_fully_then_incrementally_and_reconciles() {
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let fake = fake_store(&app).await;
+        let admin = app.admin_with_mfa().await;
+
+        // Not connected: sync now is refused.
+        let r = admin
+            .post(app.url("/api/v1/sources/shopify-uk/sync"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{backend}");
+
+        // Bad settings are named and change nothing.
+        let (status, body) = put_source(
+            &app,
+            &admin,
+            "shopify-uk",
+            json!({ "settings": { "channel": "NO-SUCH" } }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}");
+        assert_eq!(
+            body["error"]["details"][0]["field"], "settings.channel",
+            "{body}"
+        );
+        let (status, _) = put_source(
+            &app,
+            &admin,
+            "shopify-uk",
+            json!({ "credentials": { "password": "x" } }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // Connected: the token is sealed at rest and never shown back.
+        let (status, body) = put_source(
+            &app,
+            &admin,
+            "shopify-uk",
+            json!({
+                "settings": { "shop": SHOP, "base_url": fake.base_url() },
+                "credentials": { "access_token": TOKEN },
+                "enabled": true,
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        assert_eq!(body["credentials_set"], json!(["access_token"]));
+        assert!(!body.to_string().contains(TOKEN));
+        let stored = app
+            .text("SELECT credentials FROM data_sources WHERE code = 'shopify-uk'")
+            .await;
+        assert!(stored.starts_with("v1."), "{backend}: sealed");
+        assert!(!stored.contains(TOKEN));
+        let audit = app
+            .text("SELECT CAST(details AS TEXT) FROM audit_log WHERE action = 'source.configure' ORDER BY id DESC LIMIT 1")
+            .await;
+        assert!(
+            audit.contains("access_token") && !audit.contains(TOKEN),
+            "{audit}"
+        );
+
+        // A full sync.
+        let job = sync_now(&app, &admin, "shopify-uk").await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        assert_matches_fake(&app, &fake, backend).await;
+        let s = source(&app, &admin, "shopify-uk").await;
+        assert_eq!(s["status"], "ok", "{backend}: {s}");
+        assert_eq!(s["freshness"], "green");
+        assert_eq!(s["last_sync_records"], 60);
+        assert_eq!(s["record_counts"]["orders"], 60);
+        assert!(s["last_error"].is_null(), "{s}");
+
+        // New orders and a refund at the store: the incremental sync fetches only those.
+        fake.add_orders(4);
+        fake.refund_order(3);
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "shopify-uk").await;
+        assert_eq!(job.state, JobState::Succeeded, "{:?}", job.last_error);
+        assert_matches_fake(&app, &fake, backend).await;
+        let s = source(&app, &admin, "shopify-uk").await;
+        assert_eq!(s["last_sync_records"], 5, "{backend}: 4 new + 1 refunded");
+        assert_eq!(s["records_synced"], 65);
+
+        // Again: nothing new is stored.
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "shopify-uk").await;
+        assert_eq!(job.state, JobState::Succeeded);
+        assert_eq!(
+            source(&app, &admin, "shopify-uk").await["last_sync_records"],
+            0
+        );
+        assert_matches_fake(&app, &fake, backend).await;
+
+        // Reconciliation: none missing either way; then an order deleted from Sentia is named.
+        let reconcile = |app: &TestApp| {
+            let admin = admin.clone();
+            let url = app.url("/api/v1/sources/shopify-uk/reconcile");
+            async move {
+                let r = admin.post(url).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::ACCEPTED);
+                r.json::<Value>().await.unwrap()["job_id"].as_i64().unwrap()
+            }
+        };
+        let id = reconcile(&app).await;
+        let j = app
+            .job_when(id, |s| matches!(s, JobState::Succeeded | JobState::Dead))
+            .await;
+        assert_eq!(j.state, JobState::Succeeded, "{:?}", j.last_error);
+        let rec = source(&app, &admin, "shopify-uk").await["reconciliation"][0].clone();
+        assert_eq!(rec["in_source"], 64, "{backend}: {rec}");
+        assert_eq!(rec["in_sentia"], 64);
+        assert_eq!(rec["missing_in_sentia_count"], 0);
+        assert_eq!(rec["missing_in_source_count"], 0);
+        let gone = fake.orders()[0].gid();
+        app.exec(&format!("DELETE FROM refunds WHERE order_id IN (SELECT id FROM sales_orders WHERE external_id = '{gone}')")).await;
+        app.exec(&format!("DELETE FROM sales_order_lines WHERE order_id IN (SELECT id FROM sales_orders WHERE external_id = '{gone}')")).await;
+        app.exec(&format!(
+            "DELETE FROM sales_orders WHERE external_id = '{gone}'"
+        ))
+        .await;
+        app.clock.advance(chrono::Duration::seconds(11));
+        let id = reconcile(&app).await;
+        app.job_when(id, |s| matches!(s, JobState::Succeeded)).await;
+        let rec = source(&app, &admin, "shopify-uk").await["reconciliation"][0].clone();
+        assert_eq!(rec["missing_in_sentia"], json!([gone]), "{backend}: {rec}");
+        assert_eq!(rec["missing_in_source_count"], 0);
+
+        // A full sync brings it back.
+        let r = admin
+            .post(app.url("/api/v1/sources/shopify-uk/sync?full=true"))
+            .send()
+            .await
+            .unwrap();
+        let id = r.json::<Value>().await.unwrap()["job_id"].as_i64().unwrap();
+        app.job_when(id, |s| matches!(s, JobState::Succeeded)).await;
+        assert_matches_fake(&app, &fake, backend).await;
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn failing_syncs_open_the_circuit_and_a_success_closes_it() {
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let fake = fake_store(&app).await;
+        let admin = app.admin_with_mfa().await;
+        let (status, _) = put_source(
+            &app,
+            &admin,
+            "shopify-uk",
+            json!({
+                "settings": { "shop": SHOP, "base_url": fake.base_url() },
+                "credentials": { "access_token": "shpat_wrong" },
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        for n in 1..=5 {
+            let job = sync_now(&app, &admin, "shopify-uk").await;
+            assert_ne!(job.state, JobState::Succeeded, "{backend}: wrong token");
+            let s = source(&app, &admin, "shopify-uk").await;
+            assert_eq!(s["consecutive_failures"], n, "{backend}: {s}");
+            let expected = if n < 5 { "failing" } else { "circuit_open" };
+            assert_eq!(s["status"], expected, "{backend}: after {n}");
+            assert!(s["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+            app.clock.advance(chrono::Duration::seconds(11));
+        }
+        assert_eq!(app.scalar(ORDERS).await, 0);
+        // Half-open after 30 s; a good token's sync closes it.
+        app.clock.advance(chrono::Duration::seconds(30));
+        assert_eq!(
+            source(&app, &admin, "shopify-uk").await["circuit"],
+            "half_open"
+        );
+        put_source(
+            &app,
+            &admin,
+            "shopify-uk",
+            json!({ "credentials": { "access_token": TOKEN } }),
+        )
+        .await;
+        let job = sync_now(&app, &admin, "shopify-uk").await;
+        assert_eq!(job.state, JobState::Succeeded, "{:?}", job.last_error);
+        let s = source(&app, &admin, "shopify-uk").await;
+        assert_eq!(s["circuit"], "closed", "{backend}: {s}");
+        assert_eq!(s["consecutive_failures"], 0);
+        assert_matches_fake(&app, &fake, backend).await;
+        app.finish().await;
+    }
+}
+
+fn xero_sign(key: &str, body: &[u8]) -> String {
+    // Xero signs like Shopify: base64 HMAC-SHA256 of the raw body.
+    sentia_connectors::shopify::sign_shopify_body(key.as_bytes(), body)
+}
+
+#[tokio::test]
+async fn xero_webhooks_answer_intent_to_receive_and_queue_one_sync_per_delivery() {
+    const KEY: &str = "xero-webhook-key";
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.xero_webhook_key = Some(sentia_server::config::Redacted(KEY.into()));
+            // Only the answers are checked here, not the sync the job would run.
+            c.run_jobs = false;
+        })
+        .await;
+        let post = |body: Vec<u8>, sig: String| {
+            let url = app.url("/api/v1/webhooks/xero");
+            async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("x-xero-signature", sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let intent =
+            br#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"ABCDEF"}"#
+                .to_vec();
+        let r = post(intent.clone(), xero_sign(KEY, &intent)).await;
+        assert_eq!(r.status(), StatusCode::OK, "{backend}");
+        let r = post(intent.clone(), xero_sign("another key", &intent)).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{backend}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.refused'")
+                .await,
+            1
+        );
+        let jobs = "SELECT COUNT(*) FROM jobs WHERE kind = 'source.sync'";
+        assert_eq!(app.scalar(jobs).await, 0);
+        let events = serde_json::to_vec(&json!({
+            "events": [{ "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/1",
+                "resourceId": "1", "eventDateUtc": "2026-12-01T10:00:00", "eventType": "UPDATE",
+                "eventCategory": "INVOICE", "tenantId": "t-1" }],
+            "firstEventSequence": 7, "lastEventSequence": 7, "entropy": "XYZ"
+        }))
+        .unwrap();
+        let r = post(events.clone(), xero_sign(KEY, &events)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["duplicate"], false, "{backend}");
+        let r = post(events.clone(), xero_sign(KEY, &events)).await;
+        let again: Value = r.json().await.unwrap();
+        assert_eq!(
+            again["duplicate"], true,
+            "{backend}: the same delivery again"
+        );
+        assert_eq!(again["job_id"], v["job_id"]);
+        assert_eq!(app.scalar(jobs).await, 1);
+        app.finish().await;
+    }
+}
