@@ -11,6 +11,7 @@
 //! internet.
 #![forbid(unsafe_code)]
 
+pub mod amazon;
 pub mod error;
 pub mod http;
 pub mod money;

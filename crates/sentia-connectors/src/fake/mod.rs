@@ -3,6 +3,7 @@
 //!
 //! Each fake's listener is bound before `start` returns, so a client may call it at once.
 
+pub mod amazon;
 pub mod shopify;
 pub mod unleashed;
 pub mod xero;
@@ -14,6 +15,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+pub use amazon::{FakeAmazon, FakeAmazonConfig};
 pub use shopify::{FakeShopify, FakeShopifyConfig};
 pub use unleashed::{FakeUnleashed, FakeUnleashedConfig};
 pub use xero::{FakeXero, FakeXeroConfig};
