@@ -773,14 +773,14 @@ fn order_json(o: &FakeAmazonOrder) -> Value {
     v
 }
 
-fn marketplaces(s: Option<&String>) -> Result<Vec<Marketplace>, Response> {
+/// The marketplaces of a `marketplaceIds` value, or the `InvalidInput` message.
+fn marketplaces(s: Option<&String>) -> Result<Vec<Marketplace>, String> {
     let s = s
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| invalid("marketplaceIds is required"))?;
+        .ok_or_else(|| "marketplaceIds is required".to_owned())?;
     s.split(',')
         .map(|id| {
-            Marketplace::from_id(id.trim())
-                .ok_or_else(|| invalid(&format!("Invalid marketplace id '{id}'")))
+            Marketplace::from_id(id.trim()).ok_or_else(|| format!("Invalid marketplace id '{id}'"))
         })
         .collect()
 }
@@ -847,7 +847,7 @@ async fn orders(
     let mut st = shared.state();
     let markets = match marketplaces(q.get("marketplaceIds")) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(m) => return invalid(&m),
     };
     let Some(after) = q.get("lastUpdatedAfter").and_then(|s| parse_time(s)) else {
         return invalid("lastUpdatedAfter is required (ISO 8601)");
@@ -939,7 +939,7 @@ async fn create_report(
     });
     let markets = match marketplaces(ids.as_ref()) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(m) => return invalid(&m),
     };
     let time = |k: &str| v[k].as_str().and_then(parse_time);
     let (Some(start), Some(end)) = (time("dataStartTime"), time("dataEndTime")) else {
@@ -1167,7 +1167,7 @@ async fn inventory(
     let market = match marketplaces(q.get("marketplaceIds")) {
         Ok(m) if m.len() == 1 => m[0],
         Ok(_) => return invalid("Exactly one marketplaceId is supported"),
-        Err(resp) => return resp,
+        Err(m) => return invalid(&m),
     };
     if q.get("granularityId").map(String::as_str) != Some(market.id()) {
         return invalid("granularityId must be the marketplace id");
