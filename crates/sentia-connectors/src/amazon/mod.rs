@@ -45,9 +45,10 @@
 //! since the result is a snapshot anyway.
 //!
 //! **Limits.** Each operation has its own token bucket; the client mirrors it (rate from
-//! `x-amzn-RateLimit-Limit`, burst from the contract) and paces through a [`Pacer`] per
-//! operation. 429 `QuotaExceeded` and 5xx are retried with the connector's [`RetryPolicy`] and
-//! count in its circuit breaker like the other connectors.
+//! `x-amzn-RateLimit-Limit`, burst from the contract) and paces through a
+//! [`Pacer`](crate::resilience::Pacer) per operation. 429 `QuotaExceeded` and 5xx are retried
+//! with the connector's [`RetryPolicy`] and count in its circuit breaker like the other
+//! connectors.
 
 pub mod model;
 mod quota;
