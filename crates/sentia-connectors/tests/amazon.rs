@@ -488,3 +488,128 @@ async fn the_circuit_opens_after_five_consecutive_failures_and_half_opens_after_
         BreakerState::Closed { failures: 0 }
     );
 }
+
+#[tokio::test]
+async fn the_fake_is_strict_about_tokens_the_two_minute_rule_and_the_signed_url() {
+    let fake = FakeAmazon::start(fast()).await.unwrap();
+    let http = reqwest::Client::new();
+    let orders = format!("{}/orders/2026-01-01/orders", fake.base_url());
+    let after = (Utc::now() - TimeDelta::days(90)).format("%Y-%m-%dT%H:%M:%SZ");
+    let query = [
+        ("marketplaceIds", "A1F83G8C2ARO7P".to_owned()),
+        ("lastUpdatedAfter", after.to_string()),
+        ("maxResultsPerPage", "5".to_owned()),
+    ];
+    let resp = http.get(&orders).query(&query).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "Unauthorized");
+
+    let d = FakeAmazonConfig::default();
+    let token: serde_json::Value = http
+        .post(format!("{}/auth/o2/token", fake.base_url()))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", d.refresh_token.as_str()),
+            ("client_id", d.client_id.as_str()),
+            ("client_secret", d.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["token_type"], "bearer");
+    assert_eq!(token["expires_in"], 3600);
+    let access = token["access_token"].as_str().unwrap();
+
+    let ok = http
+        .get(&orders)
+        .query(&query)
+        .header("x-amz-access-token", access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()[RATE_LIMIT_HEADER], "50");
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(body.get("payload").is_none(), "no payload wrapper");
+    assert!(body["pagination"]["nextToken"].is_string());
+
+    let now = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let late = http
+        .get(&orders)
+        .query(&query)
+        .query(&[("lastUpdatedBefore", now)])
+        .header("x-amz-access-token", access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 400);
+    assert!(late.headers().contains_key(RATE_LIMIT_HEADER));
+    let body: serde_json::Value = late.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "InvalidInput");
+
+    // A report document's pre-signed URL refuses an access token.
+    let c = client(&fake, Region::Europe);
+    let id = c
+        .request_order_report(Utc::now() - TimeDelta::days(60), Utc::now())
+        .await
+        .unwrap();
+    let doc_id = c.wait_for_report(&id).await.unwrap();
+    let doc: serde_json::Value = http
+        .get(format!(
+            "{}/reports/2021-06-30/documents/{doc_id}",
+            fake.base_url()
+        ))
+        .header("x-amz-access-token", access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = doc["url"].as_str().unwrap();
+    let with_token = http
+        .get(url)
+        .header("x-amz-access-token", access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status(), 400);
+    assert_eq!(http.get(url).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn quota_exceeded_is_waited_out_then_reported_and_a_long_5xx_burst_is_transient() {
+    let fake = FakeAmazon::start(fast()).await.unwrap();
+    let mut cfg = config(&fake, Region::Europe);
+    cfg.retry.max_rate_limited = 2;
+    let c = AmazonClient::new(cfg).unwrap();
+    c.inventory_page(Marketplace::Uk, None).await.unwrap();
+
+    fake.faults().inject(Fault::RateLimit(Duration::ZERO), 2);
+    let before = fake.faults().requests();
+    c.inventory_page(Marketplace::Uk, None).await.unwrap();
+    assert_eq!(fake.faults().requests() - before, 3, "two 429s waited out");
+
+    fake.faults().inject(Fault::RateLimit(Duration::ZERO), 3);
+    let err = c.inventory_page(Marketplace::Uk, None).await.unwrap_err();
+    assert!(
+        matches!(err, ConnectorError::RateLimited { retry_after: Some(d) } if d <= Duration::from_millis(21)),
+        "{err:?}"
+    );
+    assert_eq!(
+        c.resilience().breaker().state(),
+        BreakerState::Closed { failures: 0 },
+        "throttling is not an outage"
+    );
+
+    fake.faults().clear();
+    fake.faults().inject(Fault::Status(500), 4);
+    let before = fake.faults().requests();
+    let err = c.orders(&IncrementalCursor::full()).await.unwrap_err();
+    assert!(matches!(err, ConnectorError::Transient(_)), "{err:?}");
+    assert_eq!(fake.faults().requests() - before, 4, "four attempts in all");
+}

@@ -197,12 +197,22 @@ struct CachedToken {
     expires: Instant,
 }
 
-/// What one call got back besides failures handled by the resilience layer.
+/// What one attempt got back besides failures handled by the resilience layer.
 enum Answer {
     /// 2xx and its body.
     Body(String),
     /// 403 `Unauthorized`: the access token is no longer good.
     Unauthorized(String),
+    /// 400 `InvalidInput`, with Amazon's message.
+    InvalidInput(String),
+    /// 429 `QuotaExceeded`: the operation's bucket is empty; one token is back after this.
+    Throttled(Duration),
+}
+
+/// What a call got back once auth and throttling are dealt with.
+enum Reply {
+    /// 2xx and its body.
+    Body(String),
     /// 400 `InvalidInput`, with Amazon's message.
     InvalidInput(String),
 }
@@ -621,9 +631,8 @@ impl AmazonClient {
             })
             .await?
         {
-            Answer::Body(text) => text,
-            Answer::InvalidInput(m) => return Ok(Err(m)),
-            Answer::Unauthorized(m) => return Err(ConnectorError::Auth(m)),
+            Reply::Body(text) => text,
+            Reply::InvalidInput(m) => return Ok(Err(m)),
         };
         let answer: wire::InventoryAnswer = parse(&text)?;
         let summaries = answer
@@ -663,16 +672,15 @@ impl AmazonClient {
     /// A call whose answer must be a JSON body of type `T`.
     async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ConnectorError> {
         match self.call(call).await? {
-            Answer::Body(text) => parse(&text),
-            Answer::InvalidInput(m) => Err(ConnectorError::Other(format!(
+            Reply::Body(text) => parse(&text),
+            Reply::InvalidInput(m) => Err(ConnectorError::Other(format!(
                 "Amazon refused the request: {m}"
             ))),
-            Answer::Unauthorized(m) => Err(ConnectorError::Auth(m)),
         }
     }
 
     /// A call with a live access token; `Unauthorized` refreshes the token once and retries.
-    async fn call(&self, call: Call<'_>) -> Result<Answer, ConnectorError> {
+    async fn call(&self, call: Call<'_>) -> Result<Reply, ConnectorError> {
         let mut rejected: Option<Secret> = None;
         let mut refusal = String::new();
         for _ in 0..2 {
@@ -683,7 +691,13 @@ impl AmazonClient {
                     refusal = m;
                     rejected = Some(token);
                 }
-                other => return Ok(other),
+                Answer::Body(text) => return Ok(Reply::Body(text)),
+                Answer::InvalidInput(m) => return Ok(Reply::InvalidInput(m)),
+                Answer::Throttled(wait) => {
+                    return Err(ConnectorError::RateLimited {
+                        retry_after: Some(wait),
+                    });
+                }
             }
         }
         Err(ConnectorError::Auth(format!(
@@ -691,9 +705,26 @@ impl AmazonClient {
         )))
     }
 
-    /// One HTTP attempt: waits for the operation's quota, sends, classifies the answer.
+    /// One attempt as the resilience layer sees it. 429s are waited out here, on the
+    /// operation's own quota (up to the policy's `max_rate_limited`), so a throttled operation
+    /// does not hold up the client's other operations; transient failures go back to the
+    /// resilience layer for backoff and the circuit breaker.
     async fn attempt(&self, call: &Call<'_>, token: &Secret) -> Result<Answer, ConnectorError> {
-        call.quota.acquire().await;
+        let mut limited = 0;
+        loop {
+            call.quota.acquire().await;
+            match self.send(call, token).await? {
+                Answer::Throttled(wait) if limited < self.resilience.policy().max_rate_limited => {
+                    limited += 1;
+                    tracing::debug!(source = %self.source, path = call.path, ?wait, "quota exceeded; waiting");
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// One HTTP request, its answer classified.
+    async fn send(&self, call: &Call<'_>, token: &Secret) -> Result<Answer, ConnectorError> {
         let url = format!("{}{}", self.config.api_url, call.path);
         let mut req = self
             .http
@@ -728,9 +759,7 @@ impl AmazonClient {
             }
         };
         match status.as_u16() {
-            429 => Err(ConnectorError::RateLimited {
-                retry_after: Some(call.quota.throttled()),
-            }),
+            429 => Ok(Answer::Throttled(call.quota.throttled())),
             403 if has("Unauthorized") => Ok(Answer::Unauthorized(message())),
             401 | 403 => Err(ConnectorError::Auth(message())),
             400 if has("InvalidInput") => Ok(Answer::InvalidInput(message())),

@@ -158,14 +158,6 @@ impl OrderStatus {
             other => Self::Other(other.to_owned()),
         }
     }
-
-    /// Whether the order counts as a sale (not pending and not cancelled).
-    pub fn is_sale(&self) -> bool {
-        !matches!(
-            self,
-            Self::Pending | Self::Canceled | Self::PendingAvailability
-        )
-    }
 }
 
 /// One Amazon order.

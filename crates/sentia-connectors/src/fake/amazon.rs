@@ -844,75 +844,78 @@ async fn orders(
         Ok(l) => l,
         Err(resp) => return resp,
     };
-    let mut st = shared.state();
-    let markets = match marketplaces(q.get("marketplaceIds")) {
-        Ok(m) => m,
-        Err(m) => return invalid(&m),
-    };
-    let Some(after) = q.get("lastUpdatedAfter").and_then(|s| parse_time(s)) else {
-        return invalid("lastUpdatedAfter is required (ISO 8601)");
-    };
-    let latest = st.wall() - TimeDelta::minutes(2);
-    let before = match q.get("lastUpdatedBefore") {
-        None => latest,
-        Some(s) => match parse_time(s) {
-            Some(b) if b <= latest => b,
-            Some(_) => {
-                return invalid("lastUpdatedBefore must be at least 2 minutes before now");
-            }
-            None => return invalid("lastUpdatedBefore is not ISO 8601"),
-        },
-    };
-    if after >= before {
-        return invalid("lastUpdatedAfter must be before lastUpdatedBefore");
-    }
-    let size = match q.get("maxResultsPerPage").map(|s| s.parse::<usize>()) {
-        None => 100,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        Some(_) => return invalid("maxResultsPerPage must be 1–100"),
-    };
-    let key = format!(
-        "{}|{}|{}",
-        q.get("marketplaceIds").map_or("", String::as_str),
-        after.timestamp(),
-        before.timestamp()
-    );
-    let offset = match q.get("paginationToken") {
-        None => 0,
-        Some(t) => match st.page_tokens.get(t) {
-            Some(p) if p.key == key => p.offset,
-            _ => return invalid("Invalid paginationToken"),
-        },
-    };
-    let mut rows: Vec<&FakeAmazonOrder> = st
-        .orders
-        .iter()
-        .filter(|o| markets.contains(&o.marketplace))
-        .filter(|o| o.updated_at >= after && o.updated_at <= before)
-        .collect();
-    rows.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id)));
-    let page: Vec<Value> = rows
-        .iter()
-        .skip(offset)
-        .take(size)
-        .map(|o| order_json(o))
-        .collect();
-    let more = offset + size < rows.len();
-    let mut body = json!({ "orders": page });
-    if more {
-        let token = format!("ord-{}", st.id());
-        let issued = st.now(&*shared.config.clock);
-        st.page_tokens.insert(
-            token.clone(),
-            PageToken {
-                key,
-                offset: offset + size,
-                issued,
+    let answer = (|| -> Response {
+        let mut st = shared.state();
+        let markets = match marketplaces(q.get("marketplaceIds")) {
+            Ok(m) => m,
+            Err(m) => return invalid(&m),
+        };
+        let Some(after) = q.get("lastUpdatedAfter").and_then(|s| parse_time(s)) else {
+            return invalid("lastUpdatedAfter is required (ISO 8601)");
+        };
+        let latest = st.wall() - TimeDelta::minutes(2);
+        let before = match q.get("lastUpdatedBefore") {
+            None => latest,
+            Some(s) => match parse_time(s) {
+                Some(b) if b <= latest => b,
+                Some(_) => {
+                    return invalid("lastUpdatedBefore must be at least 2 minutes before now");
+                }
+                None => return invalid("lastUpdatedBefore is not ISO 8601"),
             },
+        };
+        if after >= before {
+            return invalid("lastUpdatedAfter must be before lastUpdatedBefore");
+        }
+        let size = match q.get("maxResultsPerPage").map(|s| s.parse::<usize>()) {
+            None => 100,
+            Some(Ok(n)) if (1..=100).contains(&n) => n,
+            Some(_) => return invalid("maxResultsPerPage must be 1–100"),
+        };
+        let key = format!(
+            "{}|{}|{}",
+            q.get("marketplaceIds").map_or("", String::as_str),
+            after.timestamp(),
+            before.timestamp()
         );
-        body["pagination"] = json!({ "nextToken": token });
-    }
-    with_rate(Json(body).into_response(), limit)
+        let offset = match q.get("paginationToken") {
+            None => 0,
+            Some(t) => match st.page_tokens.get(t) {
+                Some(p) if p.key == key => p.offset,
+                _ => return invalid("Invalid paginationToken"),
+            },
+        };
+        let mut rows: Vec<&FakeAmazonOrder> = st
+            .orders
+            .iter()
+            .filter(|o| markets.contains(&o.marketplace))
+            .filter(|o| o.updated_at >= after && o.updated_at <= before)
+            .collect();
+        rows.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id)));
+        let page: Vec<Value> = rows
+            .iter()
+            .skip(offset)
+            .take(size)
+            .map(|o| order_json(o))
+            .collect();
+        let more = offset + size < rows.len();
+        let mut body = json!({ "orders": page });
+        if more {
+            let token = format!("ord-{}", st.id());
+            let issued = st.now(&*shared.config.clock);
+            st.page_tokens.insert(
+                token.clone(),
+                PageToken {
+                    key,
+                    offset: offset + size,
+                    issued,
+                },
+            );
+            body["pagination"] = json!({ "nextToken": token });
+        }
+        Json(body).into_response()
+    })();
+    with_rate(answer, limit)
 }
 
 async fn create_report(
@@ -925,49 +928,49 @@ async fn create_report(
         Ok(l) => l,
         Err(resp) => return resp,
     };
-    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return invalid("The request body is not JSON");
-    };
-    if v["reportType"].as_str() != Some(ORDER_REPORT_TYPE) {
-        return invalid("Unsupported reportType");
-    }
-    let ids = v["marketplaceIds"].as_array().map(|a| {
-        a.iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(",")
-    });
-    let markets = match marketplaces(ids.as_ref()) {
-        Ok(m) => m,
-        Err(m) => return invalid(&m),
-    };
-    let time = |k: &str| v[k].as_str().and_then(parse_time);
-    let (Some(start), Some(end)) = (time("dataStartTime"), time("dataEndTime")) else {
-        return invalid("dataStartTime and dataEndTime are required (ISO 8601)");
-    };
-    if start >= end {
-        return invalid("dataStartTime must be before dataEndTime");
-    }
-    let mut st = shared.state();
-    let id = format!("{}", 50_000_000_000u64 + st.id());
-    let fatal = std::mem::take(&mut st.fail_next_report);
-    let created = st.wall();
-    st.reports.insert(
-        id.clone(),
-        FakeReport {
-            start,
-            end,
-            marketplaces: markets,
-            polls: 0,
-            fatal,
-            document: None,
-            created,
-        },
-    );
-    with_rate(
-        (StatusCode::ACCEPTED, Json(json!({ "reportId": id }))).into_response(),
-        limit,
-    )
+    let answer = (|| -> Response {
+        let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+            return invalid("The request body is not JSON");
+        };
+        if v["reportType"].as_str() != Some(ORDER_REPORT_TYPE) {
+            return invalid("Unsupported reportType");
+        }
+        let ids = v["marketplaceIds"].as_array().map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let markets = match marketplaces(ids.as_ref()) {
+            Ok(m) => m,
+            Err(m) => return invalid(&m),
+        };
+        let time = |k: &str| v[k].as_str().and_then(parse_time);
+        let (Some(start), Some(end)) = (time("dataStartTime"), time("dataEndTime")) else {
+            return invalid("dataStartTime and dataEndTime are required (ISO 8601)");
+        };
+        if start >= end {
+            return invalid("dataStartTime must be before dataEndTime");
+        }
+        let mut st = shared.state();
+        let id = format!("{}", 50_000_000_000u64 + st.id());
+        let fatal = std::mem::take(&mut st.fail_next_report);
+        let created = st.wall();
+        st.reports.insert(
+            id.clone(),
+            FakeReport {
+                start,
+                end,
+                marketplaces: markets,
+                polls: 0,
+                fatal,
+                document: None,
+                created,
+            },
+        );
+        (StatusCode::ACCEPTED, Json(json!({ "reportId": id }))).into_response()
+    })();
+    with_rate(answer, limit)
 }
 
 /// The all-orders flat file for a report, with a few more columns than the client reads.
@@ -1028,52 +1031,55 @@ async fn get_report(
         Ok(l) => l,
         Err(resp) => return resp,
     };
-    let mut guard = shared.state();
-    let st = &mut *guard;
-    let Some(r) = st.reports.get_mut(&id) else {
-        return refuse(StatusCode::NOT_FOUND, "NotFound", "Report not found");
-    };
-    r.polls += 1;
-    let status = if r.polls <= cfg.report_polls {
-        if r.polls == 1 {
-            "IN_QUEUE"
-        } else {
-            "IN_PROGRESS"
-        }
-    } else if r.fatal {
-        "FATAL"
-    } else {
-        "DONE"
-    };
-    if status == "DONE" && r.document.is_none() {
-        let text = report_text(&st.orders, r);
-        let bytes = if st.gzip {
-            let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-            let _ = enc.write_all(text.as_bytes());
-            enc.finish().unwrap_or_default()
-        } else {
-            text.into_bytes()
+    let answer = (|| -> Response {
+        let mut guard = shared.state();
+        let st = &mut *guard;
+        let Some(r) = st.reports.get_mut(&id) else {
+            return refuse(StatusCode::NOT_FOUND, "NotFound", "Report not found");
         };
-        st.next_id += 1;
-        let doc = format!("amzn1.spdoc.1.4.eu.{:08x}", st.next_id);
-        st.documents.insert(
-            doc.clone(),
-            Document {
-                bytes,
-                gzip: st.gzip,
-            },
-        );
-        r.document = Some(doc);
-    }
-    let mut body = json!({
-        "reportId": id, "reportType": ORDER_REPORT_TYPE, "processingStatus": status,
-        "marketplaceIds": r.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>(),
-        "dataStartTime": iso(r.start), "dataEndTime": iso(r.end), "createdTime": iso(r.created),
-    });
-    if let Some(d) = r.document.as_ref().filter(|_| status == "DONE") {
-        body["reportDocumentId"] = json!(d);
-    }
-    with_rate(Json(body).into_response(), limit)
+        r.polls += 1;
+        let status = if r.polls <= cfg.report_polls {
+            if r.polls == 1 {
+                "IN_QUEUE"
+            } else {
+                "IN_PROGRESS"
+            }
+        } else if r.fatal {
+            "FATAL"
+        } else {
+            "DONE"
+        };
+        if status == "DONE" && r.document.is_none() {
+            let text = report_text(&st.orders, r);
+            let bytes = if st.gzip {
+                let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+                let _ = enc.write_all(text.as_bytes());
+                enc.finish().unwrap_or_default()
+            } else {
+                text.into_bytes()
+            };
+            st.next_id += 1;
+            let doc = format!("amzn1.spdoc.1.4.eu.{:08x}", st.next_id);
+            st.documents.insert(
+                doc.clone(),
+                Document {
+                    bytes,
+                    gzip: st.gzip,
+                },
+            );
+            r.document = Some(doc);
+        }
+        let mut body = json!({
+            "reportId": id, "reportType": ORDER_REPORT_TYPE, "processingStatus": status,
+            "marketplaceIds": r.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>(),
+            "dataStartTime": iso(r.start), "dataEndTime": iso(r.end), "createdTime": iso(r.created),
+        });
+        if let Some(d) = r.document.as_ref().filter(|_| status == "DONE") {
+            body["reportDocumentId"] = json!(d);
+        }
+        Json(body).into_response()
+    })();
+    with_rate(answer, limit)
 }
 
 async fn get_document(
@@ -1093,23 +1099,27 @@ async fn get_document(
         Ok(l) => l,
         Err(resp) => return resp,
     };
-    let st = shared.state();
-    let Some(doc) = st.documents.get(&id) else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "Report document not found",
-        );
-    };
-    let host = headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let mut body = json!({ "reportDocumentId": id, "url": format!("http://{host}/download/{id}") });
-    if doc.gzip {
-        body["compressionAlgorithm"] = json!("GZIP");
-    }
-    with_rate(Json(body).into_response(), limit)
+    let answer = (|| -> Response {
+        let st = shared.state();
+        let Some(doc) = st.documents.get(&id) else {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "Report document not found",
+            );
+        };
+        let host = headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let mut body =
+            json!({ "reportDocumentId": id, "url": format!("http://{host}/download/{id}") });
+        if doc.gzip {
+            body["compressionAlgorithm"] = json!("GZIP");
+        }
+        Json(body).into_response()
+    })();
+    with_rate(answer, limit)
 }
 
 /// The pre-signed URL: no access token may come with it (S3 would refuse the request).
@@ -1161,44 +1171,45 @@ async fn inventory(
         Ok(l) => l,
         Err(resp) => return resp,
     };
-    if q.get("granularityType").map(String::as_str) != Some("Marketplace") {
-        return invalid("granularityType must be Marketplace");
-    }
-    let market = match marketplaces(q.get("marketplaceIds")) {
-        Ok(m) if m.len() == 1 => m[0],
-        Ok(_) => return invalid("Exactly one marketplaceId is supported"),
-        Err(m) => return invalid(&m),
-    };
-    if q.get("granularityId").map(String::as_str) != Some(market.id()) {
-        return invalid("granularityId must be the marketplace id");
-    }
-    let details = q.get("details").map(String::as_str) == Some("true");
-    let mut st = shared.state();
-    let now = st.now(&*cfg.clock);
-    let key = market.id().to_owned();
-    let offset = match q.get("nextToken") {
-        None => 0,
-        Some(t) => match st.page_tokens.get(t) {
-            Some(p)
-                if p.key == key
-                    && now.saturating_duration_since(p.issued) <= cfg.next_token_ttl =>
-            {
-                p.offset
-            }
-            Some(p) if p.key == key => {
-                st.stale_tokens += 1;
-                return invalid("Invalid nextToken: the token has expired");
-            }
-            _ => return invalid("Invalid nextToken"),
-        },
-    };
-    let rows: Vec<&FakeInventory> = st
-        .inventory
-        .iter()
-        .filter(|i| i.region == market.region())
-        .collect();
-    let size = cfg.inventory_page_size.max(1);
-    let summaries: Vec<Value> = rows
+    let answer = (|| -> Response {
+        if q.get("granularityType").map(String::as_str) != Some("Marketplace") {
+            return invalid("granularityType must be Marketplace");
+        }
+        let market = match marketplaces(q.get("marketplaceIds")) {
+            Ok(m) if m.len() == 1 => m[0],
+            Ok(_) => return invalid("Exactly one marketplaceId is supported"),
+            Err(m) => return invalid(&m),
+        };
+        if q.get("granularityId").map(String::as_str) != Some(market.id()) {
+            return invalid("granularityId must be the marketplace id");
+        }
+        let details = q.get("details").map(String::as_str) == Some("true");
+        let mut st = shared.state();
+        let now = st.now(&*cfg.clock);
+        let key = market.id().to_owned();
+        let offset = match q.get("nextToken") {
+            None => 0,
+            Some(t) => match st.page_tokens.get(t) {
+                Some(p)
+                    if p.key == key
+                        && now.saturating_duration_since(p.issued) <= cfg.next_token_ttl =>
+                {
+                    p.offset
+                }
+                Some(p) if p.key == key => {
+                    st.stale_tokens += 1;
+                    return invalid("Invalid nextToken: the token has expired");
+                }
+                _ => return invalid("Invalid nextToken"),
+            },
+        };
+        let rows: Vec<&FakeInventory> = st
+            .inventory
+            .iter()
+            .filter(|i| i.region == market.region())
+            .collect();
+        let size = cfg.inventory_page_size.max(1);
+        let summaries: Vec<Value> = rows
         .iter()
         .skip(offset)
         .take(size)
@@ -1221,21 +1232,23 @@ async fn inventory(
             v
         })
         .collect();
-    let more = offset + size < rows.len();
-    let mut body = json!({
-        "payload": { "granularity": { "granularityType": "Marketplace", "granularityId": market.id() }, "inventorySummaries": summaries },
-    });
-    if more {
-        let token = format!("inv-{}", st.id());
-        st.page_tokens.insert(
-            token.clone(),
-            PageToken {
-                key,
-                offset: offset + size,
-                issued: now,
-            },
-        );
-        body["pagination"] = json!({ "nextToken": token });
-    }
-    with_rate(Json(body).into_response(), limit)
+        let more = offset + size < rows.len();
+        let mut body = json!({
+            "payload": { "granularity": { "granularityType": "Marketplace", "granularityId": market.id() }, "inventorySummaries": summaries },
+        });
+        if more {
+            let token = format!("inv-{}", st.id());
+            st.page_tokens.insert(
+                token.clone(),
+                PageToken {
+                    key,
+                    offset: offset + size,
+                    issued: now,
+                },
+            );
+            body["pagination"] = json!({ "nextToken": token });
+        }
+        Json(body).into_response()
+    })();
+    with_rate(answer, limit)
 }
