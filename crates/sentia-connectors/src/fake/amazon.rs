@@ -455,7 +455,21 @@ impl FakeAmazon {
             let m = MARKETPLACES[st.rng.gen_range(0..MARKETPLACES.len())];
             let status = STATUSES[st.rng.gen_range(0..STATUSES.len())];
             st.new_order(m, status);
+            // Every fourth order changed again later (shipped, cancelled…), up to two days on.
+            if i % 4 == 3 {
+                let later = TimeDelta::seconds(st.rng.gen_range(600..172_800));
+                if let Some(o) = st.orders.last_mut() {
+                    o.updated_at += later;
+                }
+            }
         }
+        // Later changes are stamped after every seeded one.
+        st.now = st
+            .orders
+            .iter()
+            .map(|o| o.updated_at)
+            .max()
+            .unwrap_or(st.now);
         for region in [Region::NorthAmerica, Region::Europe] {
             for s in 0..config.skus {
                 let mut q = || st.rng.gen_range(0..40);
