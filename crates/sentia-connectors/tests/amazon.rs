@@ -27,6 +27,16 @@ fn config(fake: &FakeAmazon, region: Region) -> AmazonConfig {
     c.report_poll_interval = Duration::from_millis(5);
     c.timeout = Duration::from_millis(400);
     c.retry = RetryPolicy::with_base(Duration::from_millis(5));
+    // The fake's rates (see `fast`) with the contract's bursts: a 429 met before any
+    // `x-amzn-RateLimit-Limit` header is waited out at this rate, not the contract's.
+    let r = |burst| RateLimit::new(50.0, burst);
+    c.limits = AmazonLimits {
+        orders: r(20.0),
+        inventory: r(2.0),
+        create_report: r(15.0),
+        get_report: r(15.0),
+        report_document: r(15.0),
+    };
     c
 }
 
@@ -114,14 +124,22 @@ impl Local {
 #[tokio::test]
 async fn full_then_incremental_sync_ends_with_exactly_the_fakes_orders_through_throttling_and_faults()
  {
+    // The client's mirror starts from the contract's burst of 20; this bucket holds 2 and
+    // refills every 100 ms, so back-to-back pages meet real 429s, not only injected ones.
     let fake = FakeAmazon::start(FakeAmazonConfig {
         orders: 90,
+        orders_rate: RateLimit::new(10.0, 2.0),
         ..fast()
     })
     .await
     .unwrap();
-    let eu = client(&fake, Region::Europe);
-    let na = client(&fake, Region::NorthAmerica);
+    let limited = |region| {
+        let mut c = config(&fake, region);
+        c.limits.orders = RateLimit::new(10.0, 20.0);
+        AmazonClient::new(c).unwrap()
+    };
+    let eu = limited(Region::Europe);
+    let na = limited(Region::NorthAmerica);
     // Mid-run: a 5xx burst, an injected 429, a timeout (request numbers count faulted ones).
     fake.faults().inject_after(3, Fault::Status(503), 3);
     fake.faults()
@@ -438,7 +456,9 @@ async fn inventory_keeps_the_contract_rate_without_quota_errors() {
     })
     .await
     .unwrap();
-    let c = client(&fake, Region::Europe);
+    let mut cfg = config(&fake, Region::Europe);
+    cfg.limits = AmazonLimits::default();
+    let c = AmazonClient::new(cfg).unwrap();
     let t0 = std::time::Instant::now();
     let rows = c.inventory(Marketplace::Fr).await.unwrap();
     assert_eq!(rows.len(), 9);
