@@ -258,6 +258,17 @@ impl AmazonClient {
                 "an Amazon connection needs at least one marketplace".into(),
             ));
         }
+        if let Some(m) = config
+            .marketplaces
+            .iter()
+            .find(|m| m.region() != config.region)
+        {
+            return Err(ConnectorError::Other(format!(
+                "marketplace {} ({m:?}) is not served by the {:?} host",
+                m.id(),
+                config.region
+            )));
+        }
         let source = format!("amazon:{}:{}", config.seller_id, config.region.code());
         let l = config.limits;
         Ok(Self {
@@ -877,6 +888,18 @@ mod tests {
         assert_eq!(
             Region::Europe.base_url(),
             "https://sellingpartnerapi-eu.amazon.com"
+        );
+    }
+
+    #[test]
+    fn a_marketplace_of_another_region_is_refused() {
+        let mut c = AmazonConfig::new("id", "secret", "rt", "S", Region::Europe);
+        assert_eq!(c.marketplaces.len(), 7);
+        c.marketplaces.push(Marketplace::Us);
+        let err = AmazonClient::new(c).unwrap_err();
+        assert!(
+            matches!(&err, ConnectorError::Other(m) if m.contains("ATVPDKIKX0DER")),
+            "{err:?}"
         );
     }
 
