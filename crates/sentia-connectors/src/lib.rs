@@ -1,7 +1,14 @@
-//! Clients for the external systems Sentia ingests from (Shopify, Unleashed, Xero), the
+//! Clients for the external systems Sentia ingests from (Shopify, Amazon, Unleashed, Xero), the
 //! resilience they share (pacing from server hints, retry with backoff and jitter, a circuit
 //! breaker per connector) and their mapping to connector records that carry `source` +
 //! `external_id`.
+//!
+//! Amazon ([`amazon`]): one [`amazon::AmazonClient`] per seller account and region (NA or EU)
+//! signs in with Login with Amazon, syncs orders incrementally from the 2026-01-01 Orders API
+//! ([`amazon::AmazonClient::orders`], returning [`Synced`] orders and the next cursor), reads
+//! bulk history from the all-orders report ([`amazon::AmazonClient::order_report`]) and lists
+//! FBA stock per marketplace ([`amazon::AmazonClient::inventory`]). Each operation keeps to its
+//! own rate limit, taken from `x-amzn-RateLimit-Limit`.
 //!
 //! Money is parsed from decimal text into integer minor units ([`Money`]), never through
 //! `f64`. Incremental syncs return an [`IncrementalCursor`] to pass to the next one.
@@ -11,6 +18,7 @@
 //! internet.
 #![forbid(unsafe_code)]
 
+pub mod amazon;
 pub mod error;
 pub mod http;
 pub mod money;

@@ -3,6 +3,7 @@
 //!
 //! Each fake's listener is bound before `start` returns, so a client may call it at once.
 
+pub mod amazon;
 pub mod shopify;
 pub mod unleashed;
 pub mod xero;
@@ -14,6 +15,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+pub use amazon::{FakeAmazon, FakeAmazonConfig};
 pub use shopify::{FakeShopify, FakeShopifyConfig};
 pub use unleashed::{FakeUnleashed, FakeUnleashedConfig};
 pub use xero::{FakeXero, FakeXeroConfig};
@@ -23,13 +25,15 @@ pub use xero::{FakeXero, FakeXeroConfig};
 pub enum Fault {
     /// Answer with this HTTP status (e.g. 503) and a short error body.
     Status(u16),
-    /// Answer 429 with `Retry-After` of this long (in decimal seconds).
+    /// Answer 429 with `Retry-After` of this long (in decimal seconds). The Amazon fake answers
+    /// 429 `QuotaExceeded` without `Retry-After`, as Amazon does.
     RateLimit(Duration),
     /// Wait this long before answering normally (makes a client with a shorter timeout time out).
     Delay(Duration),
     /// Answer 200 with a body that is not valid JSON.
     Malformed,
-    /// Shopify only: empty the cost bucket and answer HTTP 200 `THROTTLED` with no data.
+    /// Shopify: empty the cost bucket and answer HTTP 200 `THROTTLED` with no data (the Amazon
+    /// fake answers 429 `QuotaExceeded`).
     Throttle,
 }
 
