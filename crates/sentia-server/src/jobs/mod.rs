@@ -104,22 +104,36 @@ pub async fn run_next(state: &AppState, worker_id: &str) -> sentia_store::StoreR
             .map(|r| {
                 r.unwrap_or_else(|_| Err(JobError::Permanent("the job's handler panicked".into())))
             });
-        tokio::pin!(work);
-        let mut beat = tokio::time::interval(heartbeat);
-        beat.tick().await;
-        loop {
-            tokio::select! {
-                r = &mut work => break Some(r),
-                _ = beat.tick() => {
-                    match jobs::heartbeat(&state.db, job.id, worker_id, lease, state.now()).await {
+        // The lease is renewed by its own task, so a heartbeat waiting for the database (on
+        // SQLite, for the write lock the job itself may hold) never stalls the job.
+        let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+        let beats = {
+            let state = state.clone();
+            let worker_id = worker_id.to_owned();
+            let id = job.id;
+            tokio::spawn(async move {
+                let mut beat = tokio::time::interval(heartbeat);
+                beat.tick().await;
+                loop {
+                    beat.tick().await;
+                    match jobs::heartbeat(&state.db, id, &worker_id, lease, state.now()).await {
                         Ok(true) => {}
                         // Discarded by an admin, or taken over: stop working on it.
-                        Ok(false) => break None,
+                        Ok(false) => {
+                            let _ = lost_tx.send(());
+                            return;
+                        }
                         Err(e) => tracing::warn!(error = %e, "job heartbeat failed"),
                     }
                 }
-            }
-        }
+            })
+        };
+        let outcome = tokio::select! {
+            r = work => Some(r),
+            _ = lost_rx => None,
+        };
+        beats.abort();
+        outcome
     };
     let now = state.now();
     let recorded = match outcome {

@@ -98,33 +98,53 @@ pub fn incoming(order: &SourceOrder, channel: &str) -> Result<IncomingOrder, Str
     })
 }
 
-/// Upserts orders one by one (each in its own transaction, with its event).
+/// Orders committed per transaction: one commit (and disk sync) per batch rather than per
+/// order, while the write lock is held only briefly.
+const BATCH: usize = 200;
+
+/// Upserts orders in batches, each batch in one transaction; each order is upserted in its
+/// own savepoint with its event, so an order Sentia refuses leaves the rest of its batch.
 pub(crate) async fn store_orders(
     state: &AppState,
     orders: impl Iterator<Item = Result<IncomingOrder, String>>,
 ) -> Result<SyncReport, SyncError> {
+    use sea_orm::{
+        SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait,
+    };
     let mut report = SyncReport::default();
-    for order in orders {
-        report.fetched += 1;
-        let order = match order {
-            Ok(o) => o,
-            Err(why) => {
-                report.refused.push(why);
-                continue;
+    let orders: Vec<_> = orders.collect();
+    for batch in orders.chunks(BATCH) {
+        let txn = state
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .map_err(sentia_store::StoreError::from)?;
+        for order in batch {
+            report.fetched += 1;
+            let order = match order {
+                Ok(o) => o,
+                Err(why) => {
+                    report.refused.push(why.clone());
+                    continue;
+                }
+            };
+            match ingest::upsert_order(&txn, order, state.now()).await {
+                Ok(UpsertOutcome::Inserted { .. } | UpsertOutcome::Updated { .. }) => {
+                    report.stored += 1
+                }
+                Ok(_) => report.unchanged += 1,
+                Err(sentia_store::StoreError::Invalid(why)) => {
+                    report
+                        .refused
+                        .push(format!("{}: {why}", order.order_number));
+                }
+                Err(e) => return Err(e.into()),
             }
-        };
-        match ingest::upsert_order(&state.db, &order, state.now()).await {
-            Ok(UpsertOutcome::Inserted { .. } | UpsertOutcome::Updated { .. }) => {
-                report.stored += 1
-            }
-            Ok(_) => report.unchanged += 1,
-            Err(sentia_store::StoreError::Invalid(why)) => {
-                report
-                    .refused
-                    .push(format!("{}: {why}", order.order_number));
-            }
-            Err(e) => return Err(e.into()),
         }
+        txn.commit().await.map_err(sentia_store::StoreError::from)?;
     }
     Ok(report)
 }
