@@ -17,20 +17,22 @@ use serde_json::{Value, json};
 const SHOP: &str = "sentia-uk.myshopify.com";
 const TOKEN: &str = "shpat_sync_test_token";
 
+async fn finished_skus(app: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "sku").unwrap())
+        .collect()
+}
+
 async fn fake_store(app: &TestApp) -> FakeShopify {
-    let skus: Vec<String> = {
-        use sea_orm::{ConnectionTrait, Statement};
-        app.db
-            .query_all_raw(Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku".to_owned(),
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "sku").unwrap())
-            .collect()
-    };
+    let skus = finished_skus(app).await;
     FakeShopify::start(FakeShopifyConfig {
         orders: 60,
         skus,
@@ -376,6 +378,75 @@ async fn xero_webhooks_answer_intent_to_receive_and_queue_one_sync_per_delivery(
         );
         assert_eq!(again["job_id"], v["job_id"]);
         assert_eq!(app.scalar(jobs).await, 1);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_amazon_account_syncs_its_priced_orders_once() {
+    use sentia_connectors::amazon::Marketplace;
+    use sentia_connectors::fake::amazon::{FakeAmazon, FakeAmazonConfig};
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let skus = finished_skus(&app).await;
+        let fake = FakeAmazon::start(FakeAmazonConfig {
+            sku_names: skus,
+            ..FakeAmazonConfig::with_rates(100.0, 20.0)
+        })
+        .await
+        .unwrap();
+        let defaults = FakeAmazonConfig::default();
+        let admin = app.admin_with_mfa().await;
+        let (status, body) = put_source(
+            &app,
+            &admin,
+            "amazon-eu",
+            json!({
+                "settings": { "seller_id": "A2SELLER", "base_url": fake.base_url(), "lwa_url": fake.base_url() },
+                "credentials": { "client_id": defaults.client_id, "client_secret": defaults.client_secret,
+                    "refresh_token": defaults.refresh_token },
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        let job = sync_now(&app, &admin, "amazon-eu").await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+
+        let eu: Vec<Marketplace> = Marketplace::ALL
+            .into_iter()
+            .filter(|m| *m != Marketplace::Us)
+            .collect();
+        let t = fake.totals(&eu);
+        let priced = t.orders - t.statuses.get("Pending").copied().unwrap_or(0);
+        let count = "SELECT COUNT(*) FROM sales_orders WHERE source = 'amazon:A2SELLER:eu'";
+        assert_eq!(app.scalar(count).await, priced as i64, "{backend}: {t:?}");
+        for (currency, total) in &t.total {
+            let sum = app
+                .scalar(&format!(
+                    "SELECT CAST(COALESCE(SUM(total_shop_minor), 0) AS BIGINT) FROM sales_orders \
+                     WHERE source = 'amazon:A2SELLER:eu' AND shop_currency = '{}'",
+                    currency.code()
+                ))
+                .await;
+            assert_eq!(sum, *total, "{backend}: {currency:?}");
+        }
+        let s = source(&app, &admin, "amazon-eu").await;
+        assert_eq!(s["record_counts"]["orders"], priced as i64, "{s}");
+
+        // Again: nothing changes.
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "amazon-eu").await;
+        assert_eq!(job.state, JobState::Succeeded, "{:?}", job.last_error);
+        assert_eq!(
+            source(&app, &admin, "amazon-eu").await["last_sync_records"],
+            0
+        );
+        assert_eq!(app.scalar(count).await, priced as i64);
         app.finish().await;
     }
 }

@@ -48,6 +48,9 @@ pub struct FakeAmazonConfig {
     pub orders: usize,
     /// FBA SKUs per inventory pool (one pool for North America, one Pan-EU pool).
     pub skus: usize,
+    /// Seller SKUs the orders name: when given, order items use these (so orders name SKUs
+    /// the receiving system knows) instead of generated ones.
+    pub sku_names: Vec<String>,
     /// Seed of the dataset; equal seeds give equal data.
     pub seed: u64,
     /// Accepted LWA client id.
@@ -83,6 +86,7 @@ impl Default for FakeAmazonConfig {
         Self {
             orders: 60,
             skus: 24,
+            sku_names: Vec::new(),
             seed: 7,
             client_id: "amzn1.application-oa2-client.fake".into(),
             client_secret: "fake-lwa-secret".into(),
@@ -276,6 +280,7 @@ struct State_ {
     next_id: u64,
     gzip: bool,
     fail_next_report: bool,
+    sku_names: Vec<String>,
     page_tokens: BTreeMap<String, PageToken>,
     stale_tokens: u64,
     skew: Duration,
@@ -327,7 +332,12 @@ impl State_ {
                 let price = self.rng.gen_range(399..7_999) * quantity;
                 FakeAmazonItem {
                     id: format!("{:014}", 60_000_000_000_000u64 + self.id()),
-                    sku: format!("SENTIA-{:03}", self.rng.gen_range(0..40)),
+                    sku: if self.sku_names.is_empty() {
+                        format!("SENTIA-{:03}", self.rng.gen_range(0..40))
+                    } else {
+                        let k = self.rng.gen_range(0..self.sku_names.len());
+                        self.sku_names[k].clone()
+                    },
                     quantity,
                     price,
                     discount: if self.rng.gen_bool(0.2) {
@@ -442,6 +452,7 @@ impl FakeAmazon {
             next_id: 0,
             gzip: false,
             fail_next_report: false,
+            sku_names: config.sku_names.clone(),
             page_tokens: BTreeMap::new(),
             stale_tokens: 0,
             skew: Duration::ZERO,
@@ -764,7 +775,7 @@ fn order_json(o: &FakeAmazonOrder) -> Value {
         .map(|i| {
             let mut v = json!({
                 "orderItemId": i.id, "sellerSku": i.sku,
-                "asin": format!("B0C{}", &i.sku[7..]), "quantityOrdered": i.quantity,
+                "asin": asin_of(&i.sku), "quantityOrdered": i.quantity,
             });
             if priced {
                 v["itemPrice"] = amount(i.price, c);
@@ -1019,9 +1030,9 @@ fn report_text(orders: &[FakeAmazonOrder], r: &FakeReport) -> String {
                 o.updated_at.format("%Y-%m-%dT%H:%M:%S+00:00"),
                 o.status,
                 sales_channel(o.marketplace),
-                &i.sku[7..],
+                sku_tail(&i.sku),
                 i.sku,
-                &i.sku[7..],
+                sku_tail(&i.sku),
                 o.status,
                 i.quantity,
                 currency,
@@ -1230,7 +1241,7 @@ async fn inventory(
         .map(|i| {
             let mut v = json!({
                 "asin": i.asin, "fnSku": i.fn_sku, "sellerSku": i.sku, "condition": "NewItem",
-                "lastUpdatedTime": iso(st.now), "productName": format!("Sentia product {}", &i.sku[7..]),
+                "lastUpdatedTime": iso(st.now), "productName": format!("Sentia product {}", sku_tail(&i.sku)),
                 "totalQuantity": i.total(),
             });
             if details {
@@ -1265,4 +1276,23 @@ async fn inventory(
         Json(body).into_response()
     })();
     with_rate(answer, limit)
+}
+
+/// The product number the fake derives from a seller SKU: the digits of a generated
+/// `SENTIA-nnn`, or a stable number for a given SKU.
+fn sku_tail(sku: &str) -> String {
+    match sku.strip_prefix("SENTIA-") {
+        Some(tail) => tail.to_owned(),
+        None => {
+            let n = sku
+                .bytes()
+                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+            format!("{:07}", n % 10_000_000)
+        }
+    }
+}
+
+/// The ASIN the fake lists a seller SKU under.
+fn asin_of(sku: &str) -> String {
+    format!("B0C{}", sku_tail(sku))
 }

@@ -26,7 +26,7 @@ pub const STALE_SECS: i64 = 300;
 fn setting_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "shopify" => &["shop", "channel", "api_version", "base_url"],
-        "amazon" => &["region", "channels", "base_url", "lwa_url"],
+        "amazon" => &["region", "seller_id", "channels", "base_url", "lwa_url"],
         "unleashed" => &["base_url", "warehouses"],
         "xero" => &["tenant_id", "identity_url", "api_url"],
         _ => &[],
@@ -133,7 +133,9 @@ pub fn record_source(source: &Source) -> Option<String> {
     match source.kind.as_str() {
         "shopify" => s("shop").map(|shop| format!("shopify:{shop}")),
         "xero" => s("tenant_id").map(|t| format!("xero:{t}")),
-        "amazon" => s("region").map(|r| format!("amazon:{r}")),
+        "amazon" => s("seller_id")
+            .zip(s("region"))
+            .map(|(seller, region)| format!("amazon:{seller}:{region}")),
         "unleashed" => Some("unleashed".into()),
         _ => None,
     }

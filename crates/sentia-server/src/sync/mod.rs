@@ -13,6 +13,7 @@
 //! connected source when its interval has passed, under a key of the interval's time bucket,
 //! so however many instances run, each interval's sync is queued once.
 
+pub mod amazon;
 pub mod shopify;
 
 use chrono::{DateTime, Duration, Utc};
@@ -287,6 +288,7 @@ async fn sync_source(
     let creds = sources::credentials(&state.db, &state.master_key, &source.code).await?;
     match source.kind.as_str() {
         "shopify" => shopify::sync(state, source, &creds, full).await,
+        "amazon" => amazon::sync(state, source, &creds, full).await,
         other => Err(SyncError::Config(format!(
             "syncing {other} sources is not available in this version"
         ))),
@@ -310,6 +312,7 @@ pub async fn reconcile(state: &AppState, payload: &serde_json::Value) -> Result<
     let creds = sources::credentials(&state.db, &state.master_key, code).await?;
     let findings = match source.kind.as_str() {
         "shopify" => shopify::reconcile(state, &source, &creds).await,
+        "amazon" => amazon::reconcile(state, &source, &creds).await,
         other => Err(SyncError::Config(format!(
             "reconciling {other} sources is not available in this version"
         ))),

@@ -108,9 +108,7 @@ pub(crate) async fn store_orders(
     state: &AppState,
     orders: impl Iterator<Item = Result<IncomingOrder, String>>,
 ) -> Result<SyncReport, SyncError> {
-    use sea_orm::{
-        SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait,
-    };
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let mut report = SyncReport::default();
     let orders: Vec<_> = orders.collect();
     for batch in orders.chunks(BATCH) {
