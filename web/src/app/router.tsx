@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { createBrowserRouter, Link } from 'react-router';
 import { NotFoundPage } from '@/app/not-found-page';
 import { ProtectedLayout } from '@/app/protected-layout';
@@ -53,6 +53,9 @@ function ForecastingRoute() {
 function DataRoute() {
   const { data: me } = useQuery(meQuery);
   const queryClient = useQueryClient();
+  // The bar above reads the clock when it renders: once the server says the last code has
+  // expired, render again so it asks for a new one.
+  const [, setStepUpAsks] = useState(0);
   if (!me) return null;
   const mayConfigure = hasPermission(me, 'data:configure');
   return (
@@ -73,7 +76,7 @@ function DataRoute() {
           ) : null
         }
         onStepUpNeeded={() => {
-          // The bar above shows the code field again once the session is known to need it.
+          setStepUpAsks((n) => n + 1);
           void queryClient.invalidateQueries({ queryKey: authKeys.me });
         }}
       />

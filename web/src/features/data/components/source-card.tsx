@@ -175,7 +175,7 @@ export function SourceCard({ source, nowMs, canExecute, canConfigure, onStepUpNe
               ))}
             </ul>
           )}
-          {source.last_attempt_at ? (
+          {source.last_success_at ? (
             <span className="block text-xs text-slate-500">
               Last sync stored {formatCount(source.last_sync_records)}
             </span>

@@ -202,7 +202,7 @@ export function SourceForm({ source, onStepUpNeeded }: { source: Source; onStepU
 
       <fieldset className="grid gap-3 sm:grid-cols-2">
         <legend className="mb-2 text-sm font-semibold text-slate-900">Schedule</legend>
-        <label className="flex items-center gap-2 self-end text-sm text-slate-700">
+        <label className="flex items-center gap-2 text-sm text-slate-700 sm:col-span-2">
           <input
             type="checkbox"
             checked={values.enabled}
