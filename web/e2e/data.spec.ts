@@ -83,3 +83,32 @@ test('an admin connects a source on the Data page: field errors, write-only cred
   const me = (await (await page.request.get('/api/v1/me')).json()) as { id: number };
   expect((await page.request.post(`/api/v1/admin/users/${String(me.id)}/reset-mfa`)).status()).toBe(200);
 });
+
+test('a manager may sync but not change connections; a viewer does not see the Data page', async ({ browser }) => {
+  for (const [email, sees] of [
+    ['manager@sentia.demo', true],
+    ['viewer@sentia.demo', false],
+  ] as const) {
+    const context = await browser.newContext({ baseURL: serverUrl() });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav).toBeVisible();
+    await page.goto('/data');
+    if (sees) {
+      await expect(nav.getByRole('link', { name: 'Data' })).toBeVisible();
+      const card = page.getByRole('article', { name: 'Xero' });
+      await expect(card.getByRole('button', { name: 'Sync now' })).toBeDisabled();
+      await expect(card.getByRole('button', { name: 'Connect' })).toHaveCount(0);
+      await expect(page.getByRole('link', { name: 'Import a file' })).toBeVisible();
+    } else {
+      await expect(page.getByText('You do not have access to this section')).toBeVisible();
+      await expect(nav.getByRole('link', { name: 'Data' })).toHaveCount(0);
+      expect((await page.request.get('/api/v1/sources')).status()).toBe(403);
+    }
+    await context.close();
+  }
+});
