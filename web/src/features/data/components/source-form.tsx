@@ -57,12 +57,15 @@ function Field({ id, label, hint, error, aside, children }: FieldProps) {
   );
 }
 
-const FORM_FIELDS = (source: Source) => [
-  ...source.setting_fields.map((f) => `settings.${f}`),
-  ...source.credential_fields.map((f) => `credentials.${f}`),
-  'sync_every_secs',
-  'enabled',
-];
+/** The server's names of the fields this form shows errors next to. */
+function formFields(source: Source): string[] {
+  return [
+    ...source.setting_fields.map((f) => `settings.${f}`),
+    ...source.credential_fields.map((f) => `credentials.${f}`),
+    'sync_every_secs',
+    'enabled',
+  ];
+}
 
 /**
  * Connecting or editing a source: its settings, its credentials (write-only: a stored one
@@ -78,7 +81,7 @@ export function SourceForm({ source, onStepUpNeeded }: { source: Source; onStepU
 
   const serverError = update.error ? asApiError(update.error) : null;
   const errors = localErrors.length > 0 ? localErrors : (serverError?.details ?? []);
-  const known = FORM_FIELDS(source);
+  const known = formFields(source);
   const unplaced = serverError
     ? serverError.details.filter((d) => !known.some((k) => d.field === k || d.field.startsWith(`${k}.`)))
     : [];
