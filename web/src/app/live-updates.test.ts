@@ -9,6 +9,12 @@ describe('live updates', () => {
     expect(keysFor('something.else')).toEqual([]);
   });
 
+  it('refreshes the data sources when a source or a job changes', () => {
+    expect(keysFor('source.updated')).toEqual([['data', 'sources']]);
+    expect(keysFor('job.updated')).toContainEqual(['data', 'sources']);
+    expect(keysFor('source.updated')).not.toContainEqual(['overview']);
+  });
+
   it('backs off from about a second to at most about 30 s', () => {
     for (let i = 0; i < 50; i += 1) {
       expect(backoffMs(1)).toBeGreaterThanOrEqual(800);

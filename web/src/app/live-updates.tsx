@@ -16,7 +16,8 @@ export interface LiveEvent {
 export function keysFor(kind: string): string[][] {
   if (kind.startsWith('data.')) return [['overview'], ['products'], ['forecasting']];
   if (kind === 'forecast.completed') return [['forecasting']];
-  if (kind === 'job.updated') return [['admin', 'jobs'], ['admin', 'health']];
+  if (kind === 'job.updated') return [['admin', 'jobs'], ['admin', 'health'], ['data', 'sources']];
+  if (kind === 'source.updated') return [['data', 'sources']];
   return [];
 }
 

@@ -1,10 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, type ReactNode } from 'react';
-import { createBrowserRouter } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { createBrowserRouter, Link } from 'react-router';
 import { NotFoundPage } from '@/app/not-found-page';
 import { ProtectedLayout } from '@/app/protected-layout';
 import { RequirePermission } from '@/app/require-permission';
-import { featureOn, featuresQuery, hasPermission, meQuery } from '@/features/auth/api/auth-queries';
+import { authKeys, featureOn, featuresQuery, hasPermission, meQuery } from '@/features/auth/api/auth-queries';
 import { LoginPage } from '@/features/auth/components/login-page';
 import { MfaEnrollPanel, StepUpBar } from '@/features/auth/components/mfa-panels';
 import { LoadingRegion, Skeleton } from '@/shared/components/skeleton';
@@ -25,6 +25,10 @@ const AdminPage = lazy(async () => ({
   default: (await import('@/features/admin/components/admin-page')).AdminPage,
 }));
 
+const DataPage = lazy(async () => ({
+  default: (await import('@/features/data/components/data-page')).DataPage,
+}));
+
 const ForecastingPage = lazy(async () => ({
   default: (await import('@/features/forecasting/components/forecasting-page')).ForecastingPage,
 }));
@@ -39,6 +43,44 @@ function ForecastingRoute() {
       canOverride={hasPermission(me, 'forecasting:write') && featureOn(features, 'forecast_overrides')}
       canExport={featureOn(features, 'forecast_export')}
     />
+  );
+}
+
+/**
+ * The Data page with what the user may do there. Changing a connection needs two-factor
+ * sign-in and a recent code (the server refuses it otherwise), as administration does.
+ */
+function DataRoute() {
+  const { data: me } = useQuery(meQuery);
+  const queryClient = useQueryClient();
+  // The bar above reads the clock when it renders: once the server says the last code has
+  // expired, render again so it asks for a new one.
+  const [, setStepUpAsks] = useState(0);
+  if (!me) return null;
+  const mayConfigure = hasPermission(me, 'data:configure');
+  return (
+    <>
+      {mayConfigure && me.mfa_enabled ? <StepUpBar me={me} /> : null}
+      <DataPage
+        canExecute={hasPermission(me, 'data:execute')}
+        canConfigure={mayConfigure && me.mfa_enabled}
+        notice={
+          mayConfigure && !me.mfa_enabled ? (
+            <p role="note" className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              Connecting a source needs two-factor sign-in.{' '}
+              <Link to="/admin" className="font-medium text-indigo-700 hover:underline">
+                Set it up in Administration
+              </Link>
+              , then come back here.
+            </p>
+          ) : null
+        }
+        onStepUpNeeded={() => {
+          setStepUpAsks((n) => n + 1);
+          void queryClient.invalidateQueries({ queryKey: authKeys.me });
+        }}
+      />
+    </>
   );
 }
 
@@ -109,6 +151,16 @@ export function createRouter() {
             <RequirePermission permission="forecasting:read" title="Forecasting">
               <Page>
                 <ForecastingRoute />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'data',
+          element: (
+            <RequirePermission permission="data:read" title="Data">
+              <Page>
+                <DataRoute />
               </Page>
             </RequirePermission>
           ),
