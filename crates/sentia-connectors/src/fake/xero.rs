@@ -55,6 +55,11 @@ pub struct FakeXeroConfig {
     pub day_limit: u64,
     /// Invoices per page (Xero: 100).
     pub page_size: usize,
+    /// Contact names of receivables: when given, each invoice's contact is one of these (so
+    /// invoices name customers the receiving system knows) instead of a generated name.
+    pub customer_names: Vec<String>,
+    /// Contact names of payables, likewise.
+    pub supplier_names: Vec<String>,
 }
 
 impl Default for FakeXeroConfig {
@@ -72,6 +77,8 @@ impl Default for FakeXeroConfig {
             minute_window: Duration::from_secs(60),
             day_limit: 5000,
             page_size: 100,
+            customer_names: Vec::new(),
+            supplier_names: Vec::new(),
         }
     }
 }
@@ -376,10 +383,28 @@ fn minor(v: i64) -> Value {
     json!(v as f64 / 100.0)
 }
 
-fn invoice_json(i: &FakeInvoice) -> Value {
+/// The contact name of an invoice: one of the configured names of its kind (stable per
+/// invoice), or a generated one.
+fn contact_name(config: &FakeXeroConfig, i: &FakeInvoice) -> String {
+    let names = if i.kind == "ACCREC" {
+        &config.customer_names
+    } else {
+        &config.supplier_names
+    };
+    if names.is_empty() {
+        return format!("Contact {}", &i.id[..4]);
+    }
+    let h = i
+        .id
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    names[h % names.len()].clone()
+}
+
+fn invoice_json(config: &FakeXeroConfig, i: &FakeInvoice) -> Value {
     json!({
         "Type": i.kind, "InvoiceID": i.id, "InvoiceNumber": format!("INV-{}", &i.id[..6]),
-        "Contact": { "ContactID": format!("c0{}", &i.id[1..8]), "Name": format!("Contact {}", &i.id[..4]) },
+        "Contact": { "ContactID": format!("c0{}", &i.id[1..8]), "Name": contact_name(config, i) },
         "Date": date(i.date), "DueDate": date(i.date + TimeDelta::days(30)), "Status": i.status,
         "LineAmountTypes": "Exclusive", "CurrencyCode": i.currency.code(),
         "CurrencyRate": rate_pct(i.currency) as f64 / 100.0,
@@ -581,7 +606,7 @@ async fn invoices(
         .iter()
         .skip((page - 1) * size)
         .take(size)
-        .map(|i| invoice_json(i))
+        .map(|i| invoice_json(cfg, i))
         .collect();
     let mut resp = Json(json!({
         "Id": "2a1b7c2e-0000-4000-8000-000000000000", "Status": "OK", "ProviderName": "Sentia",
