@@ -17,6 +17,7 @@ mod m0007_api_tokens;
 mod m0008_feature_flags;
 mod m0009_jobs_events;
 mod m0010_order_ingest;
+mod m0011_imports;
 
 /// The migrator run by `sentia migrate` and on start-up.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_feature_flags::Migration),
             Box::new(m0009_jobs_events::Migration),
             Box::new(m0010_order_ingest::Migration),
+            Box::new(m0011_imports::Migration),
         ]
     }
 }
