@@ -37,6 +37,7 @@ use sha2::{Digest, Sha256};
 pub use batches::{ImportBatch, list_batches};
 pub use kinds::{Column, ImportKind, KINDS, UnknownKind};
 pub use table::Format;
+pub use xlsx::workbook as xlsx_workbook;
 
 use crate::StoreResult;
 use crate::ingest::{BatchCounts, Refs};
