@@ -39,7 +39,7 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sentia API", description = "Manufacturing intelligence for Sentia Spirits: sales, stock, production and cash."),
-    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"), (name = "admin"))
+    tags((name = "system"), (name = "auth"), (name = "reference"), (name = "sales"), (name = "forecasting"), (name = "data"), (name = "admin"))
 )]
 struct ApiDoc;
 
