@@ -9,5 +9,6 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Overview', permission: 'dashboard:read' },
   { to: '/products', label: 'Products', permission: 'inventory:read' },
   { to: '/forecasting', label: 'Forecasting', permission: 'forecasting:read' },
+  { to: '/data/import', label: 'Import data', permission: 'data:read' },
   { to: '/admin', label: 'Administration', permission: 'admin:read' },
 ];

@@ -25,6 +25,16 @@ const AdminPage = lazy(async () => ({
   default: (await import('@/features/admin/components/admin-page')).AdminPage,
 }));
 
+const ImportsPage = lazy(async () => ({
+  default: (await import('@/features/imports/components/imports-page')).ImportsPage,
+}));
+
+/** The import wizard with what the user may do there. */
+function ImportsRoute() {
+  const { data: me } = useQuery(meQuery);
+  return <ImportsPage canImport={hasPermission(me, 'data:execute')} />;
+}
+
 const ForecastingPage = lazy(async () => ({
   default: (await import('@/features/forecasting/components/forecasting-page')).ForecastingPage,
 }));
@@ -109,6 +119,16 @@ export function createRouter() {
             <RequirePermission permission="forecasting:read" title="Forecasting">
               <Page>
                 <ForecastingRoute />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'data/import',
+          element: (
+            <RequirePermission permission="data:read" title="Import data">
+              <Page>
+                <ImportsRoute />
               </Page>
             </RequirePermission>
           ),
