@@ -15,7 +15,7 @@ test('an admin connects a source on the Data page: field errors, write-only cred
   await page.getByLabel('Email').fill('admin@sentia.demo');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByLabel('Password').press('Enter');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Data' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Data', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Data' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Import a file' })).toHaveAttribute('href', '/data/import');
 
@@ -99,14 +99,14 @@ test('a manager may sync but not change connections; a viewer does not see the D
     await expect(nav).toBeVisible();
     await page.goto('/data');
     if (sees) {
-      await expect(nav.getByRole('link', { name: 'Data' })).toBeVisible();
+      await expect(nav.getByRole('link', { name: 'Data', exact: true })).toBeVisible();
       const card = page.getByRole('article', { name: 'Xero' });
       await expect(card.getByRole('button', { name: 'Sync now' })).toBeDisabled();
       await expect(card.getByRole('button', { name: 'Connect' })).toHaveCount(0);
       await expect(page.getByRole('link', { name: 'Import a file' })).toBeVisible();
     } else {
       await expect(page.getByText('You do not have access to this section')).toBeVisible();
-      await expect(nav.getByRole('link', { name: 'Data' })).toHaveCount(0);
+      await expect(nav.getByRole('link', { name: 'Data', exact: true })).toHaveCount(0);
       expect((await page.request.get('/api/v1/sources')).status()).toBe(403);
     }
     await context.close();

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod forecasting;
+pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod realtime;

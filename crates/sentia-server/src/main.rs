@@ -42,6 +42,20 @@ enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// Import a CSV or Excel (xlsx) file: all rows or none; exit 2 with the report when the
+    /// file is refused.
+    Import {
+        /// products, sales_orders, stock_counts, purchase_orders, invoices or production_runs.
+        kind: sentia_store::import::ImportKind,
+        /// The file (CSV or xlsx).
+        file: PathBuf,
+        /// Check the file and count what would change, keep nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Audit trail tools.
@@ -238,6 +252,20 @@ async fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            json,
+        } => {
+            let report =
+                sentia_server::imports::run_cli(&config.database_url, kind, &file, dry_run, json)
+                    .await?;
+            if report.refused() {
+                std::process::exit(2);
+            }
+            Ok(())
         }
         Command::Openapi => {
             println!("{}", sentia_server::openapi_json());

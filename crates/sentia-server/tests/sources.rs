@@ -450,3 +450,123 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_database() {
+    use sentia_connectors::fake::xero::{FakeXero, FakeXeroConfig};
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let names = |sql: &'static str| {
+            let db = app.db.clone();
+            async move {
+                use sea_orm::{ConnectionTrait, Statement};
+                db.query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    sql.to_owned(),
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get_by_index::<String>(0).unwrap())
+                .collect::<Vec<_>>()
+            }
+        };
+        let customers = names(
+            "SELECT name FROM customers GROUP BY name HAVING COUNT(*) = 1 ORDER BY name LIMIT 5",
+        )
+        .await;
+        let suppliers = names("SELECT code FROM suppliers ORDER BY code LIMIT 3").await;
+        let fake = FakeXero::start(FakeXeroConfig {
+            customer_names: customers,
+            supplier_names: suppliers,
+            minute_limit: 10_000,
+            ..FakeXeroConfig::default()
+        })
+        .await
+        .unwrap();
+        let d = FakeXeroConfig::default();
+        // The fake's invoices reach back before the demo's rate history: give those days the
+        // first known rate, as a finance team loading older rates would.
+        let day = if backend == "postgres" {
+            "DATE '2025-01-01'"
+        } else {
+            "'2025-01-01'"
+        };
+        for quote in ["EUR", "USD"] {
+            app.exec(&format!(
+                "INSERT INTO fx_rates (rate_date, base_currency, quote_currency, rate_scaled, source, external_id) \
+                 SELECT {day}, base_currency, quote_currency, rate_scaled, 'test', 'early-{quote}' \
+                 FROM fx_rates WHERE base_currency = 'GBP' AND quote_currency = '{quote}' \
+                 ORDER BY rate_date LIMIT 1"
+            ))
+            .await;
+        }
+        let admin = app.admin_with_mfa().await;
+        let (status, body) = put_source(
+            &app,
+            &admin,
+            "xero",
+            json!({
+                "settings": { "tenant_id": d.tenant_id, "identity_url": fake.base_url(), "api_url": fake.base_url() },
+                "credentials": { "client_id": d.client_id, "client_secret": d.client_secret,
+                    "refresh_token": d.initial_refresh_token },
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        let job = sync_now(&app, &admin, "xero").await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        let source_tag = format!("xero:{}", d.tenant_id);
+        for kind in ["ACCREC", "ACCPAY"] {
+            let t = fake.totals(kind);
+            let n = app
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM invoices WHERE source = '{source_tag}' AND kind = '{kind}'"
+                ))
+                .await;
+            let why = source(&app, &admin, "xero").await["last_error"].clone();
+            assert_eq!(n, t.count as i64, "{backend}: {kind} {t:?} {why}");
+            for (currency, total) in &t.total {
+                let sum = app
+                    .scalar(&format!(
+                        "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) FROM invoices \
+                         WHERE source = '{source_tag}' AND kind = '{kind}' AND currency = '{}'",
+                        currency.code()
+                    ))
+                    .await;
+                assert_eq!(sum, *total, "{backend}: {kind} {currency:?}");
+            }
+        }
+        let s = source(&app, &admin, "xero").await;
+        assert!(s["last_error"].is_null(), "{backend}: {s}");
+        // The refresh token rotated at Xero is the one now stored (sealed).
+        let stored = app
+            .text("SELECT credentials FROM data_sources WHERE code = 'xero'")
+            .await;
+        assert!(stored.starts_with("v1.") && !stored.contains(&fake.current_refresh_token()));
+        assert!(fake.refreshes() >= 1);
+        // Tokens expire at Xero: the next sync refreshes with the stored (rotated) token.
+        fake.expire_access_tokens();
+        fake.add_invoices(3, "ACCREC");
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "xero").await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        let n = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM invoices WHERE source = '{source_tag}' AND kind = 'ACCREC'"
+            ))
+            .await;
+        assert_eq!(n, fake.totals("ACCREC").count as i64, "{backend}");
+        app.finish().await;
+    }
+}

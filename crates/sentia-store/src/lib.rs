@@ -14,6 +14,7 @@ pub mod entity;
 pub mod events;
 pub mod features;
 pub mod forecasting;
+pub mod import;
 pub mod ingest;
 pub mod jobs;
 pub mod meta;

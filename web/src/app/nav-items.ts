@@ -10,5 +10,6 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/products', label: 'Products', permission: 'inventory:read' },
   { to: '/forecasting', label: 'Forecasting', permission: 'forecasting:read' },
   { to: '/data', label: 'Data', permission: 'data:read' },
+  { to: '/data/import', label: 'Import data', permission: 'data:read' },
   { to: '/admin', label: 'Administration', permission: 'admin:read' },
 ];

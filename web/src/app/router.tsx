@@ -29,6 +29,16 @@ const DataPage = lazy(async () => ({
   default: (await import('@/features/data/components/data-page')).DataPage,
 }));
 
+const ImportsPage = lazy(async () => ({
+  default: (await import('@/features/imports/components/imports-page')).ImportsPage,
+}));
+
+/** The import wizard with what the user may do there. */
+function ImportsRoute() {
+  const { data: me } = useQuery(meQuery);
+  return <ImportsPage canImport={hasPermission(me, 'data:execute')} />;
+}
+
 const ForecastingPage = lazy(async () => ({
   default: (await import('@/features/forecasting/components/forecasting-page')).ForecastingPage,
 }));
@@ -161,6 +171,16 @@ export function createRouter() {
             <RequirePermission permission="data:read" title="Data">
               <Page>
                 <DataRoute />
+              </Page>
+            </RequirePermission>
+          ),
+        },
+        {
+          path: 'data/import',
+          element: (
+            <RequirePermission permission="data:read" title="Import data">
+              <Page>
+                <ImportsRoute />
               </Page>
             </RequirePermission>
           ),

@@ -394,10 +394,9 @@ fn contact_name(config: &FakeXeroConfig, i: &FakeInvoice) -> String {
     if names.is_empty() {
         return format!("Contact {}", &i.id[..4]);
     }
-    let h = i
-        .id
-        .bytes()
-        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    let h = i.id.bytes().fold(0usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
     names[h % names.len()].clone()
 }
 

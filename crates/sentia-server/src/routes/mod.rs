@@ -13,6 +13,7 @@ pub mod auth;
 pub mod events;
 pub mod forecasting;
 pub mod health;
+pub mod imports;
 pub mod jobs;
 pub mod me;
 pub mod oidc;
@@ -266,6 +267,21 @@ pub const ACCESS: &[(Method, &str, Access)] = &[
         "/api/v1/admin/health",
         Access::Permission("admin:read"),
     ),
+    (
+        Method::GET,
+        "/api/v1/imports",
+        Access::Permission("data:read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/imports/templates/{kind}",
+        Access::Permission("data:read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/imports/{kind}",
+        Access::Permission("data:execute"),
+    ),
 ];
 
 /// What a route requires; `None` for a route missing from [`ACCESS`] (refused). HEAD is
@@ -345,4 +361,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::export_audit))
         .routes(routes!(admin::verify_audit))
         .routes(routes!(admin::get_system_health))
+        .routes(routes!(imports::list_imports))
+        .routes(routes!(imports::get_import_template))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(imports::create_import))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    imports::MAX_IMPORT_BYTES,
+                )),
+        )
 }

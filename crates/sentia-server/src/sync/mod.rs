@@ -15,6 +15,7 @@
 
 pub mod amazon;
 pub mod shopify;
+pub mod xero;
 
 use chrono::{DateTime, Duration, Utc};
 use sentia_store::jobs::{self, Enqueued, NewJob};
@@ -289,6 +290,7 @@ async fn sync_source(
     match source.kind.as_str() {
         "shopify" => shopify::sync(state, source, &creds, full).await,
         "amazon" => amazon::sync(state, source, &creds, full).await,
+        "xero" => xero::sync(state, source, &creds, full).await,
         other => Err(SyncError::Config(format!(
             "syncing {other} sources is not available in this version"
         ))),
@@ -313,6 +315,7 @@ pub async fn reconcile(state: &AppState, payload: &serde_json::Value) -> Result<
     let findings = match source.kind.as_str() {
         "shopify" => shopify::reconcile(state, &source, &creds).await,
         "amazon" => amazon::reconcile(state, &source, &creds).await,
+        "xero" => xero::reconcile(state, &source, &creds).await,
         other => Err(SyncError::Config(format!(
             "reconciling {other} sources is not available in this version"
         ))),

@@ -202,10 +202,7 @@ pub fn incoming(inv: &XeroInvoice) -> Result<IncomingInvoice, String> {
 
 /// Stores invoices: those Sentia refuses (an unknown contact) are listed, the rest upserted
 /// in one transaction.
-async fn store(
-    state: &AppState,
-    invoices: &[XeroInvoice],
-) -> Result<SyncReport, SyncError> {
+async fn store(state: &AppState, invoices: &[XeroInvoice]) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport {
         fetched: invoices.len() as i64,
         ..SyncReport::default()

@@ -17,6 +17,7 @@ mod m0007_api_tokens;
 mod m0008_feature_flags;
 mod m0009_jobs_events;
 mod m0010_order_ingest;
+mod m0011_imports;
 mod m0012_data_sources;
 
 /// The migrator run by `sentia migrate` and on start-up.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_feature_flags::Migration),
             Box::new(m0009_jobs_events::Migration),
             Box::new(m0010_order_ingest::Migration),
+            Box::new(m0011_imports::Migration),
             Box::new(m0012_data_sources::Migration),
         ]
     }

@@ -695,6 +695,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 50 most recent committed imports, newest first. */
+        get: operations["list_imports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template for a kind: the header row and one example row, as CSV or xlsx. */
+        get: operations["get_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a file sent as the raw request body (CSV or xlsx, at most 200 MB): all rows or
+         *     none. Answers with the report; `committed` says whether anything was written.
+         */
+        post: operations["create_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/overview": {
         parameters: {
             query?: never;
@@ -1668,6 +1722,131 @@ export interface components {
              * @description Units ordered; `null` for a gap (no data).
              */
             units?: number | null;
+        };
+        /** @description Recent committed imports. */
+        ImportBatchList: {
+            /** @description Newest first, at most 50. */
+            batches: components["schemas"]["ImportBatchView"][];
+        };
+        /** @description A committed import. */
+        ImportBatchView: {
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /** @description Who ran it. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Milliseconds taken.
+             */
+            duration_ms: number;
+            /** @description File name. */
+            file_name: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description New records.
+             */
+            inserted: number;
+            /** @description Kind of records. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description Data rows.
+             */
+            row_count: number;
+            /** @description SHA-256 of the file, hex. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Records already so.
+             */
+            unchanged: number;
+            /**
+             * Format: int64
+             * @description Changed records.
+             */
+            updated: number;
+        };
+        /** @description Records by outcome. */
+        ImportCountsView: {
+            /**
+             * Format: int64
+             * @description New records.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Records already so.
+             */
+            unchanged: number;
+            /**
+             * Format: int64
+             * @description Changed records.
+             */
+            updated: number;
+        };
+        /** @description One problem of a file. */
+        ImportProblemView: {
+            /** @description Column (empty for the whole row or file). */
+            field: string;
+            /** @description Why. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description Row as seen in the file (header = 1; 0 for the whole file).
+             */
+            row: number;
+        };
+        /** @description What an import found and did. */
+        ImportReportView: {
+            /**
+             * Format: int64
+             * @description The batch of a committed import.
+             */
+            batch_id?: number | null;
+            /** @description Whether the records were written. */
+            committed: boolean;
+            /** @description Records by outcome (what a commit would do, for a dry run). */
+            counts: components["schemas"]["ImportCountsView"];
+            /** @description A dry run keeps nothing. */
+            dry_run: boolean;
+            /**
+             * Format: int64
+             * @description Milliseconds taken.
+             */
+            duration_ms: number;
+            /** @description File name as given. */
+            file_name: string;
+            /** @description `csv` or `xlsx`. */
+            format: string;
+            /**
+             * @description `products`, `sales_orders`, `stock_counts`, `purchase_orders`, `invoices` or
+             *     `production_runs`.
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description Problems in all; any refuses the whole file.
+             */
+            problem_count: number;
+            /** @description The first problems, in file order. */
+            problems: components["schemas"]["ImportProblemView"][];
+            /**
+             * Format: int64
+             * @description Data rows.
+             */
+            rows: number;
+            /** @description SHA-256 of the file, hex. */
+            sha256: string;
+            /** @description Notes that refuse nothing (unknown columns). */
+            warnings: components["schemas"]["ImportProblemView"][];
         };
         /** @description Jobs per state. */
         JobCountsView: {
@@ -4358,6 +4537,171 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_imports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatchList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_import_template: {
+        parameters: {
+            query?: {
+                /** @description `csv` (default) or `xlsx`. */
+                format?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Import kind */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    create_import: {
+        parameters: {
+            query?: {
+                /** @description Check and count only, keep nothing (default true). */
+                dry_run?: boolean | null;
+                /** @description The file's name (its extension helps tell CSV from xlsx). */
+                filename?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Import kind */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
