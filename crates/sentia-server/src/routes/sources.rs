@@ -467,6 +467,30 @@ pub struct QueuedJob {
     pub duplicate: bool,
 }
 
+/// The source, when it has credentials; 409 naming it otherwise.
+async fn load_connected(state: &AppState, code: &str) -> ApiResult<Source> {
+    let source = load(state, code).await?;
+    if !source.connected() {
+        return Err(ApiError::Conflict(sync::not_connected(&source)));
+    }
+    Ok(source)
+}
+
+/// The answer to a queued job; wakes this instance's worker at once.
+async fn accepted(
+    state: &AppState,
+    queued: sentia_store::jobs::Enqueued,
+) -> (axum::http::StatusCode, Json<QueuedJob>) {
+    state.events.refresh(&state.db).await;
+    (
+        axum::http::StatusCode::ACCEPTED,
+        Json(QueuedJob {
+            job_id: queued.id,
+            duplicate: !queued.inserted,
+        }),
+    )
+}
+
 /// Queues a sync of the source now (even while its circuit is open or it is disabled).
 #[utoipa::path(post, path = "/api/v1/sources/{code}/sync", operation_id = "sync_source", tag = "data",
     params(("code" = String, Path, description = "Source code"), SyncQuery),
@@ -481,13 +505,7 @@ pub async fn sync_source(
     Path(code): Path<String>,
     Query(q): Query<SyncQuery>,
 ) -> ApiResult<(axum::http::StatusCode, Json<QueuedJob>)> {
-    let source = load(&state, &code).await?;
-    if !source.connected() {
-        return Err(ApiError::Conflict(format!(
-            "{} is not connected: enter its credentials first",
-            source.label
-        )));
-    }
+    load_connected(&state, &code).await?;
     let now = state.now();
     let request = SyncRequest {
         code: code.clone(),
@@ -510,14 +528,7 @@ pub async fn sync_source(
         )
         .await?;
     }
-    state.events.refresh(&state.db).await;
-    Ok((
-        axum::http::StatusCode::ACCEPTED,
-        Json(QueuedJob {
-            job_id: queued.id,
-            duplicate: !queued.inserted,
-        }),
-    ))
+    Ok(accepted(&state, queued).await)
 }
 
 /// Queues a reconciliation: the source's full record list compared with Sentia's, both ways.
@@ -532,20 +543,7 @@ pub async fn reconcile_source(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<(axum::http::StatusCode, Json<QueuedJob>)> {
-    let source = load(&state, &code).await?;
-    if !source.connected() {
-        return Err(ApiError::Conflict(format!(
-            "{} is not connected: enter its credentials first",
-            source.label
-        )));
-    }
+    load_connected(&state, &code).await?;
     let queued = sync::enqueue_reconcile(&state, &code, state.now()).await?;
-    state.events.refresh(&state.db).await;
-    Ok((
-        axum::http::StatusCode::ACCEPTED,
-        Json(QueuedJob {
-            job_id: queued.id,
-            duplicate: !queued.inserted,
-        }),
-    ))
+    Ok(accepted(&state, queued).await)
 }

@@ -130,6 +130,14 @@ pub(crate) fn settings_of(source: &Source) -> serde_json::Map<String, serde_json
     source.settings.as_object().cloned().unwrap_or_default()
 }
 
+/// Why a source without credentials cannot sync.
+pub fn not_connected(source: &Source) -> String {
+    format!(
+        "{} is not connected: enter its credentials first",
+        source.label
+    )
+}
+
 /// Queues a sync of `code`. A manual sync is keyed by the 10-second window it was asked in,
 /// so a double click queues one.
 pub async fn enqueue(
@@ -230,10 +238,7 @@ pub async fn run(state: &AppState, payload: &serde_json::Value) -> Result<(), Jo
         }
     }
     if !source.connected() {
-        let why = format!(
-            "{} is not connected: enter its credentials first",
-            source.label
-        );
+        let why = not_connected(&source);
         sources::record_failure(&state.db, code, &why, now).await?;
         return Err(JobError::Permanent(why));
     }
