@@ -150,6 +150,13 @@ impl<P: Predict> Predict for ConformalFitted<P> {
                 iv.upper[k] = p + q;
             }
         }
+        // Calibration errors near the float range (values of ±1e300) overflow to infinite
+        // widths: refuse rather than hand out an interval nobody can use.
+        if !out.is_finite() {
+            return Err(ForecastError::NonFiniteOutput {
+                model: "conformal".into(),
+            });
+        }
         Ok(())
     }
 

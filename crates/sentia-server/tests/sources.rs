@@ -10,6 +10,7 @@ mod common;
 
 use common::TestApp;
 use reqwest::StatusCode;
+use sentia_connectors::fake::Fault;
 use sentia_connectors::fake::shopify::{FakeShopify, FakeShopifyConfig};
 use sentia_store::jobs::JobState;
 use serde_json::{Value, json};
@@ -67,8 +68,9 @@ async fn sync_now(app: &TestApp, c: &reqwest::Client, code: &str) -> sentia_stor
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let v: Value = r.json().await.unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
     let id = v["job_id"].as_i64().unwrap();
     app.job_when(id, |s| {
         matches!(s, JobState::Succeeded | JobState::Dead | JobState::Retrying)
@@ -182,7 +184,10 @@ async fn a_shopify_store_syncs_fully_then_incrementally_and_reconciles() {
             "{audit}"
         );
 
-        // A full sync.
+        // A full sync, throttled on its second page and then answered 503 twice: the client
+        // waits for the cost bucket and retries with backoff.
+        fake.faults().inject_after(1, Fault::Throttle, 1);
+        fake.faults().inject_after(2, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "shopify-uk").await;
         assert_eq!(
             job.state,
@@ -190,6 +195,8 @@ async fn a_shopify_store_syncs_fully_then_incrementally_and_reconciles() {
             "{backend}: {:?}",
             job.last_error
         );
+        assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
+        assert!(fake.throttled() >= 1, "{backend}");
         assert_matches_fake(&app, &fake, backend).await;
         let s = source(&app, &admin, "shopify-uk").await;
         assert_eq!(s["status"], "ok", "{backend}: {s}");
@@ -201,9 +208,12 @@ async fn a_shopify_store_syncs_fully_then_incrementally_and_reconciles() {
         // New orders and a refund at the store: the incremental sync fetches only those.
         fake.add_orders(4);
         fake.refund_order(3);
+        fake.faults().inject(Fault::Throttle, 1);
+        fake.faults().inject_after(1, Fault::Status(502), 1);
         app.clock.advance(chrono::Duration::seconds(11));
         let job = sync_now(&app, &admin, "shopify-uk").await;
         assert_eq!(job.state, JobState::Succeeded, "{:?}", job.last_error);
+        assert_eq!(fake.faults().pending(), 0, "{backend}");
         assert_matches_fake(&app, &fake, backend).await;
         let s = source(&app, &admin, "shopify-uk").await;
         assert_eq!(s["last_sync_records"], 5, "{backend}: 4 new + 1 refunded");
@@ -389,8 +399,11 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
     for backend in sentia_store::testing::backends() {
         let app = TestApp::spawn(backend).await;
         let skus = finished_skus(&app).await;
+        // 250 orders: three pages, so faults can meet the second page, after the first
+        // answer announced the (fast) rate.
         let fake = FakeAmazon::start(FakeAmazonConfig {
             sku_names: skus,
+            orders: 250,
             ..FakeAmazonConfig::with_rates(100.0, 20.0)
         })
         .await
@@ -409,6 +422,8 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        // Mid-run, Amazon answers 503 twice.
+        fake.faults().inject_after(1, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "amazon-eu").await;
         assert_eq!(
             job.state,
@@ -416,6 +431,7 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
             "{backend}: {:?}",
             job.last_error
         );
+        assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
 
         let eu: Vec<Marketplace> = Marketplace::ALL
             .into_iter()
@@ -514,6 +530,13 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        // Mid-run, Xero answers 429 with Retry-After once and then 503 twice.
+        fake.faults().inject_after(
+            1,
+            Fault::RateLimit(std::time::Duration::from_millis(500)),
+            1,
+        );
+        fake.faults().inject_after(2, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "xero").await;
         assert_eq!(
             job.state,
@@ -542,6 +565,7 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
                 assert_eq!(sum, *total, "{backend}: {kind} {currency:?}");
             }
         }
+        assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
         let s = source(&app, &admin, "xero").await;
         assert!(s["last_error"].is_null(), "{backend}: {s}");
         // The refresh token rotated at Xero is the one now stored (sealed).
@@ -567,6 +591,237 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
             ))
             .await;
         assert_eq!(n, fake.totals("ACCREC").count as i64, "{backend}");
+        app.finish().await;
+    }
+}
+
+/// Counts and money of the purchase orders Sentia holds from Unleashed.
+async fn unleashed_purchases(app: &TestApp) -> (i64, i64, std::collections::BTreeMap<String, i64>) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let orders = app
+        .scalar("SELECT COUNT(*) FROM purchase_orders WHERE source = 'unleashed'")
+        .await;
+    let lines = app
+        .scalar(
+            "SELECT COUNT(*) FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.purchase_order_id \
+             WHERE o.source = 'unleashed'",
+        )
+        .await;
+    let totals = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT currency, CAST(SUM(total_minor) AS BIGINT) AS t FROM purchase_orders \
+             WHERE source = 'unleashed' GROUP BY currency"
+                .to_owned(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "currency").unwrap(),
+                r.try_get::<i64>("", "t").unwrap(),
+            )
+        })
+        .collect();
+    (orders, lines, totals)
+}
+
+/// Every stock row of the fake equals Sentia's position of its product at the mapped location.
+async fn assert_stock_matches(
+    app: &TestApp,
+    fake: &sentia_connectors::fake::FakeUnleashed,
+    locations: &[(&str, &str)],
+    backend: &str,
+) {
+    let products = fake.products();
+    for s in fake.stock() {
+        let location = locations.iter().find(|l| l.0 == s.warehouse).unwrap().1;
+        let on_hand = app
+            .scalar(&format!(
+                "SELECT p.on_hand FROM inventory_positions p JOIN products x ON x.id = p.product_id \
+                 JOIN locations l ON l.id = p.location_id WHERE x.sku = '{}' AND l.code = '{location}'",
+                products[s.product].code
+            ))
+            .await;
+        assert_eq!(
+            on_hand, s.on_hand,
+            "{backend}: {} at {location}",
+            products[s.product].code
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unleashed_account_syncs_stock_and_purchase_orders_through_faults() {
+    use sentia_connectors::fake::{FakeUnleashed, FakeUnleashedConfig};
+    for backend in sentia_store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let skus = {
+            use sea_orm::{ConnectionTrait, Statement};
+            app.db
+                .query_all_raw(Statement::from_string(
+                    app.db.get_database_backend(),
+                    "SELECT sku FROM products ORDER BY sku".to_owned(),
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String>("", "sku").unwrap())
+                .collect::<Vec<_>>()
+        };
+        let suppliers = {
+            use sea_orm::{ConnectionTrait, Statement};
+            app.db
+                .query_all_raw(Statement::from_string(
+                    app.db.get_database_backend(),
+                    "SELECT code, name FROM suppliers ORDER BY code LIMIT 3".to_owned(),
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.try_get::<String>("", "code").unwrap(),
+                        r.try_get::<String>("", "name").unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let locations = [("MAIN", "WH-UK"), ("OVF", "WH-EU")];
+        let fake = FakeUnleashed::start(FakeUnleashedConfig {
+            products: skus.len(),
+            skus,
+            suppliers,
+            purchase_orders: 30,
+            ..FakeUnleashedConfig::default()
+        })
+        .await
+        .unwrap();
+        let d = FakeUnleashedConfig::default();
+        let admin = app.admin_with_mfa().await;
+        let (status, body) = put_source(
+            &app,
+            &admin,
+            "unleashed",
+            json!({
+                "settings": { "base_url": fake.base_url(), "warehouses": ["MAIN=WH-UK", "OVF=WH-EU"] },
+                "credentials": { "api_id": d.api_id, "api_key": d.api_key },
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        // A 5xx burst from the third call on: retried with backoff, the sync still succeeds.
+        fake.faults().inject_after(2, Fault::Status(503), 2);
+        let job = sync_now(&app, &admin, "unleashed").await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
+        let s = source(&app, &admin, "unleashed").await;
+        assert!(s["last_error"].is_null(), "{backend}: {s}");
+        let t = fake.totals();
+        let expect = |t: &sentia_connectors::fake::unleashed::FakeUnleashedTotals| {
+            (
+                t.purchase_orders as i64,
+                t.purchase_lines as i64,
+                t.purchase_total
+                    .iter()
+                    .map(|(c, v)| (c.code().to_owned(), *v))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
+        };
+        assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
+        assert_stock_matches(&app, &fake, &locations, backend).await;
+        let counts = app
+            .scalar("SELECT COUNT(*) FROM stock_movements WHERE source = 'unleashed'")
+            .await;
+        assert_eq!(counts, t.stock_rows as i64, "{backend}: one count per row");
+
+        // Changes at Unleashed, then an incremental sync that meets a malformed answer
+        // halfway: the attempt fails and keeps the old cursors, and its retry (after the
+        // stored backoff) ends with exactly the fake's records.
+        fake.add_purchase_orders(4);
+        fake.set_stock(0, 7);
+        fake.set_stock(3, 0);
+        fake.faults().inject_after(1, Fault::Malformed, 1);
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "unleashed").await;
+        assert_eq!(
+            job.state,
+            JobState::Retrying,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        assert!(
+            job.last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("malformed"),
+            "{backend}: {:?}",
+            job.last_error
+        );
+        app.clock.advance(chrono::Duration::minutes(1));
+        let job = app
+            .job_when(job.id, |s| {
+                matches!(s, JobState::Succeeded | JobState::Dead)
+            })
+            .await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        let t = fake.totals();
+        assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
+        assert_stock_matches(&app, &fake, &locations, backend).await;
+        let after = app
+            .scalar("SELECT COUNT(*) FROM stock_movements WHERE source = 'unleashed'")
+            .await;
+        assert_eq!(after, counts + 2, "{backend}: two new counts");
+
+        // Again: nothing changes.
+        app.clock.advance(chrono::Duration::seconds(11));
+        let job = sync_now(&app, &admin, "unleashed").await;
+        assert_eq!(job.state, JobState::Succeeded, "{backend}");
+        assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM stock_movements WHERE source = 'unleashed'")
+                .await,
+            after,
+            "{backend}"
+        );
+        // A full sync from scratch also changes nothing.
+        app.clock.advance(chrono::Duration::seconds(11));
+        let r = admin
+            .post(app.url("/api/v1/sources/unleashed/sync?full=true"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let id = r.json::<Value>().await.unwrap()["job_id"].as_i64().unwrap();
+        let job = app
+            .job_when(id, |s| matches!(s, JobState::Succeeded | JobState::Dead))
+            .await;
+        assert_eq!(
+            job.state,
+            JobState::Succeeded,
+            "{backend}: {:?}",
+            job.last_error
+        );
+        assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM stock_movements WHERE source = 'unleashed'")
+                .await,
+            after,
+            "{backend}"
+        );
+        assert_stock_matches(&app, &fake, &locations, backend).await;
         app.finish().await;
     }
 }

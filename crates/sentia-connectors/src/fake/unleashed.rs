@@ -43,6 +43,13 @@ pub struct FakeUnleashedConfig {
     pub quota: Option<u64>,
     /// Status of a refused call once the quota is spent (the real one is unverified: 429 or 403).
     pub quota_status: u16,
+    /// Product codes given to the first products, in order (the rest are `P-0001`…), so a
+    /// test can seed the codes of the receiving system's catalogue.
+    pub skus: Vec<String>,
+    /// Warehouses (code, name).
+    pub warehouses: Vec<(String, String)>,
+    /// Suppliers (code, name) that purchase orders are placed with.
+    pub suppliers: Vec<(String, String)>,
 }
 
 impl Default for FakeUnleashedConfig {
@@ -56,6 +63,9 @@ impl Default for FakeUnleashedConfig {
             api_key: "fake-api-key".into(),
             quota: None,
             quota_status: 429,
+            skus: Vec::new(),
+            warehouses: pairs(&WAREHOUSES),
+            suppliers: pairs(&SUPPLIERS),
         }
     }
 }
@@ -175,6 +185,10 @@ pub struct FakeUnleashedTotals {
     pub purchase_orders: usize,
     /// Purchase totals in base currency, minor units.
     pub purchase_base_total: i64,
+    /// Purchase order lines.
+    pub purchase_lines: usize,
+    /// Purchase totals per currency, minor units.
+    pub purchase_total: BTreeMap<Currency, i64>,
     /// Assemblies.
     pub assemblies: usize,
     /// Bills of materials.
@@ -214,6 +228,9 @@ struct Data {
     rng: ChaCha8Rng,
     serial: u64,
     quota: Option<u64>,
+    skus: Vec<String>,
+    warehouses: Vec<(String, String)>,
+    suppliers: Vec<(String, String)>,
 }
 
 const WAREHOUSES: [(&str, &str); 2] = [("MAIN", "Main warehouse"), ("OVF", "Overflow store")];
@@ -222,6 +239,12 @@ const SUPPLIERS: [(&str, &str); 3] = [
     ("SUP-B", "Botanica Ltd"),
     ("SUP-C", "Citrus Co"),
 ];
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
 
 fn rate_pct(c: Currency) -> i64 {
     match c {
@@ -277,11 +300,13 @@ impl Data {
             party: if sales {
                 format!("CUST{:03}", self.rng.gen_range(1..40))
             } else {
-                SUPPLIERS[self.rng.gen_range(0..SUPPLIERS.len())]
+                self.suppliers[self.rng.gen_range(0..self.suppliers.len())]
                     .0
-                    .to_owned()
+                    .clone()
             },
-            warehouse: WAREHOUSES[self.rng.gen_range(0..2)].0.to_owned(),
+            warehouse: self.warehouses[self.rng.gen_range(0..self.warehouses.len())]
+                .0
+                .clone(),
             currency,
             date: modified - TimeDelta::hours(self.rng.gen_range(0..96)),
             lines,
@@ -304,7 +329,11 @@ impl Data {
         let purchase = self.rng.gen_range(100..50_000) * 100;
         self.products.push(FakeProduct {
             guid: guid.clone(),
-            code: format!("P-{i:04}"),
+            code: self
+                .skus
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("P-{i:04}")),
             sell_micros: purchase * 2 + self.rng.gen_range(0..100) * 100,
             purchase_micros: purchase,
             assembled: i.is_multiple_of(7),
@@ -355,12 +384,23 @@ impl FakeUnleashed {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             serial: 0,
             quota: config.quota,
+            skus: config.skus.clone(),
+            warehouses: if config.warehouses.is_empty() {
+                pairs(&WAREHOUSES)
+            } else {
+                config.warehouses.clone()
+            },
+            suppliers: if config.suppliers.is_empty() {
+                pairs(&SUPPLIERS)
+            } else {
+                config.suppliers.clone()
+            },
         };
         for _ in 0..config.products.max(2) {
             d.new_product(700);
         }
         for p in 0..d.products.len() {
-            for (w, (code, _)) in WAREHOUSES.iter().enumerate() {
+            for w in 0..d.warehouses.len() {
                 // Some products never moved in some warehouses: Unleashed omits those rows.
                 if p % 6 == 5 || (p + w) % 4 == 3 {
                     continue;
@@ -369,7 +409,7 @@ impl FakeUnleashed {
                 let modified = d.tick(700);
                 let stock = FakeStock {
                     product: p,
-                    warehouse: (*code).to_owned(),
+                    warehouse: d.warehouses[w].0.clone(),
                     on_hand,
                     allocated: d.rng.gen_range(0..=on_hand.min(30)),
                     on_purchase: d.rng.gen_range(0..50),
@@ -424,8 +464,8 @@ impl FakeUnleashed {
                 modified,
             });
         }
-        let supplier_guids = SUPPLIERS.iter().map(|_| d.guid()).collect();
-        let warehouse_guids = WAREHOUSES.iter().map(|_| d.guid()).collect();
+        let supplier_guids = (0..d.suppliers.len()).map(|_| d.guid()).collect();
+        let warehouse_guids = (0..d.warehouses.len()).map(|_| d.guid()).collect();
         let shared = Arc::new(Shared {
             config,
             data: Mutex::new(d),
@@ -493,12 +533,16 @@ impl FakeUnleashed {
             purchase_base_total: d.purchases.iter().map(FakeOrder::base_total).sum(),
             assemblies: d.assemblies.len(),
             boms: d.boms.len(),
-            suppliers: SUPPLIERS.len(),
-            warehouses: WAREHOUSES.len(),
+            suppliers: d.suppliers.len(),
+            warehouses: d.warehouses.len(),
             ..FakeUnleashedTotals::default()
         };
         for o in &d.sales {
             *t.sales_total.entry(o.currency).or_default() += o.total();
+        }
+        for o in &d.purchases {
+            t.purchase_lines += o.lines.len();
+            *t.purchase_total.entry(o.currency).or_default() += o.total();
         }
         t
     }
@@ -572,7 +616,7 @@ fn minor(v: i64) -> Value {
     json!(v as f64 / 100.0)
 }
 
-fn order_json(o: &FakeOrder, sales: bool) -> Value {
+fn order_json(o: &FakeOrder, sales: bool, suppliers: &[(String, String)]) -> Value {
     let lines: Vec<Value> = o
         .lines
         .iter()
@@ -598,7 +642,7 @@ fn order_json(o: &FakeOrder, sales: bool) -> Value {
             "SalesOrderLines": lines, "LastModifiedOn": date(o.modified),
         })
     } else {
-        let name = SUPPLIERS.iter().find(|s| s.0 == o.party).map(|s| s.1);
+        let name = suppliers.iter().find(|s| s.0 == o.party).map(|s| &s.1);
         json!({
             "Guid": o.guid, "OrderNumber": o.number, "OrderDate": date(o.date),
             "RequiredDate": date(o.date + TimeDelta::days(14)),
@@ -782,8 +826,8 @@ async fn answer(
                 }
             }
         }
-        "SalesOrders" => d.sales.iter().filter(|o| fresh(o.modified)).map(|o| order_json(o, true)).collect(),
-        "PurchaseOrders" => d.purchases.iter().filter(|o| fresh(o.modified)).map(|o| order_json(o, false)).collect(),
+        "SalesOrders" => d.sales.iter().filter(|o| fresh(o.modified)).map(|o| order_json(o, true, &d.suppliers)).collect(),
+        "PurchaseOrders" => d.purchases.iter().filter(|o| fresh(o.modified)).map(|o| order_json(o, false, &d.suppliers)).collect(),
         "Assemblies" => d
             .assemblies
             .iter()
@@ -812,12 +856,14 @@ async fn answer(
                 })
             })
             .collect(),
-        "Suppliers" => SUPPLIERS
+        "Suppliers" => d
+            .suppliers
             .iter()
             .zip(&shared.supplier_guids)
             .map(|((code, name), guid)| json!({ "Guid": guid, "SupplierCode": code, "SupplierName": name }))
             .collect(),
-        "Warehouses" => WAREHOUSES
+        "Warehouses" => d
+            .warehouses
             .iter()
             .zip(&shared.warehouse_guids)
             .map(|((code, name), guid)| json!({ "Guid": guid, "WarehouseCode": code, "WarehouseName": name }))

@@ -115,7 +115,7 @@ pub struct SourceList {
 const RECORD_TABLES: [(&str, &str); 5] = [
     ("orders", "sales_orders"),
     ("invoices", "invoices"),
-    ("stock positions", "inventory_positions"),
+    ("stock counts", "stock_movements"),
     ("purchase orders", "purchase_orders"),
     ("production orders", "production_orders"),
 ];

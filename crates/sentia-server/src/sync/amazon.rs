@@ -16,7 +16,7 @@ use sentia_connectors::amazon::{
     AmazonClient, AmazonConfig, AmazonOrder, Marketplace, OrderStatus, Region,
 };
 use sentia_store::ingest::{IncomingLine, IncomingOrder, IncomingRefund};
-use sentia_store::sources::{self, Source};
+use sentia_store::sources::Source;
 
 use super::{Reconciliation, SyncError, SyncReport, optional, required, settings_of};
 use crate::state::AppState;
@@ -143,11 +143,7 @@ pub async fn sync(
     full: bool,
 ) -> Result<SyncReport, SyncError> {
     let (client, channels) = client(source, creds)?;
-    let cursor = match sources::cursor(&state.db, &source.code, ORDERS).await? {
-        Some(text) if !full => serde_json::from_str(&text)
-            .map_err(|e| SyncError::Config(format!("stored orders cursor: {e}")))?,
-        _ => IncrementalCursor::full(),
-    };
+    let cursor = super::cursor_of(state, &source.code, ORDERS, full).await?;
     let synced = client.orders(&cursor).await?;
     let mut pending = 0;
     let mapped: Vec<Result<IncomingOrder, String>> = synced
@@ -173,8 +169,7 @@ pub async fn sync(
     let mut report = super::shopify::store_orders(state, mapped.into_iter()).await?;
     report.fetched += pending;
     report.unchanged += pending;
-    let next = serde_json::to_string(&synced.cursor).unwrap_or_default();
-    sources::save_cursor(&state.db, &source.code, ORDERS, &next, state.now()).await?;
+    super::save_cursor_of(state, &source.code, ORDERS, &synced.cursor).await?;
     Ok(report)
 }
 

@@ -15,9 +15,15 @@
 
 pub mod amazon;
 pub mod shopify;
+pub mod unleashed;
 pub mod xero;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use chrono::{DateTime, Duration, Utc};
+use sentia_store::Db;
+use sentia_store::ingest::{self, BatchCounts, Problem};
 use sentia_store::jobs::{self, Enqueued, NewJob};
 use sentia_store::sources::{self, Circuit, Source};
 use serde::{Deserialize, Serialize};
@@ -295,6 +301,7 @@ async fn sync_source(
     match source.kind.as_str() {
         "shopify" => shopify::sync(state, source, &creds, full).await,
         "amazon" => amazon::sync(state, source, &creds, full).await,
+        "unleashed" => unleashed::sync(state, source, &creds, full).await,
         "xero" => xero::sync(state, source, &creds, full).await,
         other => Err(SyncError::Config(format!(
             "syncing {other} sources is not available in this version"
@@ -320,6 +327,7 @@ pub async fn reconcile(state: &AppState, payload: &serde_json::Value) -> Result<
     let findings = match source.kind.as_str() {
         "shopify" => shopify::reconcile(state, &source, &creds).await,
         "amazon" => amazon::reconcile(state, &source, &creds).await,
+        "unleashed" => unleashed::reconcile(state, &source, &creds).await,
         "xero" => xero::reconcile(state, &source, &creds).await,
         other => Err(SyncError::Config(format!(
             "reconciling {other} sources is not available in this version"
@@ -402,4 +410,127 @@ pub(crate) async fn stored_ids(
                 .map_err(|e| SyncError::Store(e.into()))
         })
         .collect()
+}
+
+/// A future the store's batch functions return, boxed.
+pub(crate) type StoreFuture<'a, T> =
+    Pin<Box<dyn Future<Output = sentia_store::StoreResult<T>> + Send + 'a>>;
+
+/// A kind of record the store takes in batches: checked first, then upserted.
+pub(crate) trait Batch: Sized + Send + Sync {
+    /// How a refused record is named in the source's error (its number, not its id).
+    fn label(&self) -> String;
+    /// The store's check of a batch.
+    fn validate<'a>(db: &'a Db, items: &'a [Self]) -> StoreFuture<'a, Vec<Problem>>;
+    /// The store's upsert of a valid batch.
+    fn upsert<'a>(
+        db: &'a Db,
+        items: &'a [Self],
+        now: DateTime<Utc>,
+    ) -> StoreFuture<'a, BatchCounts>;
+}
+
+/// Stores the records of `batch` the store accepts, in one transaction, and lists the ones it
+/// refuses (an unknown SKU, supplier or location) with why.
+pub(crate) async fn store_valid<T: Batch>(
+    state: &AppState,
+    batch: Vec<T>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let problems = T::validate(&state.db, &batch).await?;
+    let bad: std::collections::BTreeSet<usize> = problems.iter().map(|p| p.item).collect();
+    for p in &problems {
+        report.refused.push(format!(
+            "{} {}: {}",
+            batch[p.item].label(),
+            p.field,
+            p.reason
+        ));
+    }
+    let good: Vec<T> = batch
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !bad.contains(i))
+        .map(|(_, v)| v)
+        .collect();
+    if !good.is_empty() {
+        let counts = T::upsert(&state.db, &good, state.now()).await?;
+        report.stored += (counts.inserted + counts.updated) as i64;
+        report.unchanged += counts.unchanged as i64;
+    }
+    Ok(())
+}
+
+impl Batch for ingest::IncomingInvoice {
+    fn label(&self) -> String {
+        self.invoice_number.clone()
+    }
+    fn validate<'a>(db: &'a Db, items: &'a [Self]) -> StoreFuture<'a, Vec<Problem>> {
+        Box::pin(ingest::validate_invoices(db, items))
+    }
+    fn upsert<'a>(
+        db: &'a Db,
+        items: &'a [Self],
+        now: DateTime<Utc>,
+    ) -> StoreFuture<'a, BatchCounts> {
+        Box::pin(ingest::upsert_invoices(db, items, now))
+    }
+}
+
+impl Batch for ingest::IncomingPurchaseOrder {
+    fn label(&self) -> String {
+        self.po_number.clone()
+    }
+    fn validate<'a>(db: &'a Db, items: &'a [Self]) -> StoreFuture<'a, Vec<Problem>> {
+        Box::pin(ingest::validate_purchase_orders(db, items))
+    }
+    fn upsert<'a>(
+        db: &'a Db,
+        items: &'a [Self],
+        now: DateTime<Utc>,
+    ) -> StoreFuture<'a, BatchCounts> {
+        Box::pin(ingest::upsert_purchase_orders(db, items, now))
+    }
+}
+
+impl Batch for ingest::IncomingStockCount {
+    fn label(&self) -> String {
+        format!("stock of {} at {}", self.sku, self.location_code)
+    }
+    fn validate<'a>(db: &'a Db, items: &'a [Self]) -> StoreFuture<'a, Vec<Problem>> {
+        Box::pin(ingest::validate_stock_counts(db, items))
+    }
+    fn upsert<'a>(
+        db: &'a Db,
+        items: &'a [Self],
+        now: DateTime<Utc>,
+    ) -> StoreFuture<'a, BatchCounts> {
+        Box::pin(ingest::upsert_stock_counts(db, items, now))
+    }
+}
+
+/// The stored cursor of `object` of a source, or a full one (when `full`, or none is stored).
+pub(crate) async fn cursor_of(
+    state: &AppState,
+    code: &str,
+    object: &str,
+    full: bool,
+) -> Result<sentia_connectors::IncrementalCursor, SyncError> {
+    match sources::cursor(&state.db, code, object).await? {
+        Some(text) if !full => serde_json::from_str(&text)
+            .map_err(|e| SyncError::Config(format!("stored {object} cursor: {e}"))),
+        _ => Ok(sentia_connectors::IncrementalCursor::full()),
+    }
+}
+
+/// Stores the next cursor of `object`, after what it covers is committed.
+pub(crate) async fn save_cursor_of(
+    state: &AppState,
+    code: &str,
+    object: &str,
+    cursor: &sentia_connectors::IncrementalCursor,
+) -> Result<(), SyncError> {
+    let next = serde_json::to_string(cursor).unwrap_or_default();
+    sources::save_cursor(&state.db, code, object, &next, state.now()).await?;
+    Ok(())
 }

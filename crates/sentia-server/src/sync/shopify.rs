@@ -9,7 +9,7 @@
 use sentia_connectors::IncrementalCursor;
 use sentia_connectors::shopify::{FinancialStatus, ShopifyClient, ShopifyConfig, SourceOrder};
 use sentia_store::ingest::{self, IncomingLine, IncomingOrder, IncomingRefund, UpsertOutcome};
-use sentia_store::sources::{self, Source};
+use sentia_store::sources::Source;
 
 use super::{Reconciliation, SyncError, SyncReport, optional, required, settings_of};
 use crate::state::AppState;
@@ -155,15 +155,10 @@ pub async fn sync(
     full: bool,
 ) -> Result<SyncReport, SyncError> {
     let (client, channel) = client(source, creds)?;
-    let cursor = match sources::cursor(&state.db, &source.code, ORDERS).await? {
-        Some(text) if !full => serde_json::from_str(&text)
-            .map_err(|e| SyncError::Config(format!("stored orders cursor: {e}")))?,
-        _ => IncrementalCursor::full(),
-    };
+    let cursor = super::cursor_of(state, &source.code, ORDERS, full).await?;
     let synced = client.orders(&cursor).await?;
     let report = store_orders(state, synced.orders.iter().map(|o| incoming(o, &channel))).await?;
-    let next = serde_json::to_string(&synced.cursor).unwrap_or_default();
-    sources::save_cursor(&state.db, &source.code, ORDERS, &next, state.now()).await?;
+    super::save_cursor_of(state, &source.code, ORDERS, &synced.cursor).await?;
     Ok(report)
 }
 

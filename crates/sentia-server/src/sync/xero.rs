@@ -19,7 +19,7 @@ use sentia_connectors::xero::{
     InvoiceKind, RefreshLease, TokenStore, XeroClient, XeroConfig, XeroInvoice, XeroTokens,
 };
 use sentia_connectors::{ConnectorError, IncrementalCursor, Secret};
-use sentia_store::ingest::{self, IncomingInvoice};
+use sentia_store::ingest::IncomingInvoice;
 use sentia_store::sources::{self, Source};
 
 use super::{Reconciliation, SyncError, SyncReport, optional, required, settings_of};
@@ -200,8 +200,8 @@ pub fn incoming(inv: &XeroInvoice) -> Result<IncomingInvoice, String> {
     })
 }
 
-/// Stores invoices: those Sentia refuses (an unknown contact) are listed, the rest upserted
-/// in one transaction.
+/// Stores invoices: those Sentia refuses (no date or contact, an unknown contact) are
+/// listed, the rest upserted in one transaction.
 async fn store(state: &AppState, invoices: &[XeroInvoice]) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport {
         fetched: invoices.len() as i64,
@@ -214,25 +214,7 @@ async fn store(state: &AppState, invoices: &[XeroInvoice]) -> Result<SyncReport,
             Err(why) => report.refused.push(why),
         }
     }
-    let problems = ingest::validate_invoices(&state.db, &batch).await?;
-    let bad: std::collections::BTreeSet<usize> = problems.iter().map(|p| p.item).collect();
-    for p in &problems {
-        report.refused.push(format!(
-            "{} {}: {}",
-            batch[p.item].invoice_number, p.field, p.reason
-        ));
-    }
-    let good: Vec<IncomingInvoice> = batch
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !bad.contains(i))
-        .map(|(_, v)| v)
-        .collect();
-    if !good.is_empty() {
-        let counts = ingest::upsert_invoices(&state.db, &good, state.now()).await?;
-        report.stored += (counts.inserted + counts.updated) as i64;
-        report.unchanged += counts.unchanged as i64;
-    }
+    super::store_valid(state, batch, &mut report).await?;
     Ok(report)
 }
 
@@ -247,15 +229,10 @@ pub async fn sync(
     let mut report = SyncReport::default();
     for kind in [InvoiceKind::Receivable, InvoiceKind::Payable] {
         let object = object(kind);
-        let cursor = match sources::cursor(&state.db, &source.code, &object).await? {
-            Some(text) if !full => serde_json::from_str(&text)
-                .map_err(|e| SyncError::Config(format!("stored {object} cursor: {e}")))?,
-            _ => IncrementalCursor::full(),
-        };
+        let cursor = super::cursor_of(state, &source.code, &object, full).await?;
         let synced = client.invoices(kind, &cursor).await?;
         report.absorb(store(state, &synced.records).await?);
-        let next = serde_json::to_string(&synced.cursor).unwrap_or_default();
-        sources::save_cursor(&state.db, &source.code, &object, &next, state.now()).await?;
+        super::save_cursor_of(state, &source.code, &object, &synced.cursor).await?;
     }
     Ok(report)
 }

@@ -42,7 +42,8 @@ const HINTS: Record<string, string> = {
   api_url: 'Leave empty to use Xero’s own address.',
   region: 'eu or na.',
   channels: 'A JSON object from marketplace id to Sentia channel, e.g. {"A1F83G8C2ARO7P": "AMZ-UK"}.',
-  warehouses: 'Warehouse codes separated by commas; empty for all.',
+  warehouses:
+    'Unleashed warehouse codes separated by commas, each as CODE or CODE=LOCATION when its Sentia location has another code; empty for every warehouse.',
 };
 
 /** A field's label: "Shop domain" for `shop`, or the name in words. */
