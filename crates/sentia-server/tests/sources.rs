@@ -393,7 +393,7 @@ async fn xero_webhooks_answer_intent_to_receive_and_queue_one_sync_per_delivery(
 }
 
 #[tokio::test]
-async fn an_amazon_account_syncs_its_priced_orders_once() {
+async fn an_amazon_account_syncs_its_priced_orders_once_and_counts_its_fba_stock() {
     use sentia_connectors::amazon::Marketplace;
     use sentia_connectors::fake::amazon::{FakeAmazon, FakeAmazonConfig};
     for backend in sentia_store::testing::backends() {
@@ -402,6 +402,7 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
         // 250 orders: three pages, so faults can meet the second page, after the first
         // answer announced the (fast) rate.
         let fake = FakeAmazon::start(FakeAmazonConfig {
+            skus: skus.len(),
             sku_names: skus,
             orders: 250,
             ..FakeAmazonConfig::with_rates(100.0, 20.0)
@@ -453,6 +454,57 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
         }
         let s = source(&app, &admin, "amazon-eu").await;
         assert_eq!(s["record_counts"]["orders"], priced as i64, "{s}");
+        // FBA stock: each fulfilment location is counted once (the Pan-EU pool through its
+        // first marketplace), at its units at Amazon's sites.
+        let fba = |location: &'static str| {
+            let app = &app;
+            async move {
+                let mut out = std::collections::BTreeMap::new();
+                use sea_orm::{ConnectionTrait, Statement};
+                for r in app
+                    .db
+                    .query_all_raw(Statement::from_string(
+                        app.db.get_database_backend(),
+                        format!(
+                            "SELECT x.sku, p.on_hand FROM inventory_positions p \
+                             JOIN products x ON x.id = p.product_id JOIN locations l ON l.id = p.location_id \
+                             WHERE l.code = '{location}'"
+                        ),
+                    ))
+                    .await
+                    .unwrap()
+                {
+                    out.insert(
+                        r.try_get::<String>("", "sku").unwrap(),
+                        r.try_get::<i64>("", "on_hand").unwrap(),
+                    );
+                }
+                out
+            }
+        };
+        let (uk, eu) = (fba("FBA-UK").await, fba("FBA-EU").await);
+        for item in fake.inventory(Marketplace::Uk) {
+            let at_amazon = item.fulfillable + item.reserved + item.unfulfillable;
+            assert_eq!(
+                uk.get(&item.sku),
+                Some(&at_amazon),
+                "{backend}: {} FBA-UK",
+                item.sku
+            );
+            assert_eq!(
+                eu.get(&item.sku),
+                Some(&at_amazon),
+                "{backend}: {} FBA-EU",
+                item.sku
+            );
+        }
+        let counts = "SELECT COUNT(*) FROM stock_movements WHERE source = 'amazon:A2SELLER:eu'";
+        let n_counts = app.scalar(counts).await;
+        assert_eq!(
+            n_counts,
+            2 * fake.inventory(Marketplace::Uk).len() as i64,
+            "{backend}: one count per SKU and location"
+        );
 
         // Again: nothing changes.
         app.clock.advance(chrono::Duration::seconds(11));
@@ -463,6 +515,11 @@ async fn an_amazon_account_syncs_its_priced_orders_once() {
             0
         );
         assert_eq!(app.scalar(count).await, priced as i64);
+        assert_eq!(
+            app.scalar(counts).await,
+            n_counts,
+            "{backend}: the day's counts again"
+        );
         app.finish().await;
     }
 }

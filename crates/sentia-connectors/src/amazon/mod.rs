@@ -294,6 +294,11 @@ impl AmazonClient {
         &self.source
     }
 
+    /// The region (host) this client calls.
+    pub fn region(&self) -> Region {
+        self.config.region
+    }
+
     /// The retry policy and circuit breaker of this account.
     pub fn resilience(&self) -> &Resilience {
         &self.resilience

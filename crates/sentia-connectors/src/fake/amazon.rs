@@ -46,7 +46,8 @@ use crate::resilience::{Clock, SystemClock};
 pub struct FakeAmazonConfig {
     /// Orders seeded at start.
     pub orders: usize,
-    /// FBA SKUs per inventory pool (one pool for North America, one Pan-EU pool).
+    /// FBA SKUs per inventory pool (one pool for North America, one Pan-EU pool); the first
+    /// ones are named by `sku_names` when given.
     pub skus: usize,
     /// Seller SKUs the orders name: when given, order items use these (so orders name SKUs
     /// the receiving system knows) instead of generated ones.
@@ -485,7 +486,11 @@ impl FakeAmazon {
             for s in 0..config.skus {
                 let mut q = || st.rng.gen_range(0..40);
                 let item = FakeInventory {
-                    sku: format!("SENTIA-{s:03}"),
+                    sku: config
+                        .sku_names
+                        .get(s)
+                        .cloned()
+                        .unwrap_or_else(|| format!("SENTIA-{s:03}")),
                     asin: format!("B0C{s:07}"),
                     fn_sku: format!("X00{}{s:05}", if region == Region::Europe { 2 } else { 1 }),
                     region,

@@ -1,6 +1,7 @@
 //! Syncing one Amazon seller account in one region: its orders through the Orders API
 //! (2026-01-01), incrementally from the stored `orders` cursor, each marketplace's orders on
-//! the Sentia channel the settings name for it.
+//! the Sentia channel the settings name for it; and its FBA stock, as the day's stock count
+//! at each channel's fulfilment location (units at Amazon's sites: total less inbound).
 //!
 //! Settings: `region` (`eu` or `na`), `seller_id`, `channels` (marketplace id → channel code,
 //! only these marketplaces are synced), and optionally `base_url` and `lwa_url` (proxies).
@@ -13,9 +14,9 @@ use std::collections::BTreeMap;
 
 use sentia_connectors::IncrementalCursor;
 use sentia_connectors::amazon::{
-    AmazonClient, AmazonConfig, AmazonOrder, Marketplace, OrderStatus, Region,
+    AmazonClient, AmazonConfig, AmazonOrder, FbaInventory, Marketplace, OrderStatus, Region,
 };
-use sentia_store::ingest::{IncomingLine, IncomingOrder, IncomingRefund};
+use sentia_store::ingest::{IncomingLine, IncomingOrder, IncomingRefund, IncomingStockCount};
 use sentia_store::sources::Source;
 
 use super::{Reconciliation, SyncError, SyncReport, optional, required, settings_of};
@@ -170,6 +171,77 @@ pub async fn sync(
     report.fetched += pending;
     report.unchanged += pending;
     super::save_cursor_of(state, &source.code, ORDERS, &synced.cursor).await?;
+    report.absorb(sync_inventory(state, &client, &channels).await?);
+    Ok(report)
+}
+
+/// The fulfilment location of each channel code.
+async fn fulfilment_locations(state: &AppState) -> Result<BTreeMap<String, String>, SyncError> {
+    use sea_orm::ConnectionTrait;
+    let rows = state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            state.db.get_database_backend(),
+            "SELECT c.code AS channel, l.code AS location FROM channels c \
+             JOIN locations l ON l.id = c.fulfilment_location_id"
+                .to_owned(),
+        ))
+        .await
+        .map_err(sentia_store::StoreError::from)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "channel")
+                    .map_err(sentia_store::StoreError::from)?,
+                r.try_get::<String>("", "location")
+                    .map_err(sentia_store::StoreError::from)?,
+            ))
+        })
+        .collect()
+}
+
+/// Units of an FBA summary at Amazon's sites: its total less what is still inbound.
+pub fn units_at_amazon(s: &FbaInventory) -> i64 {
+    (s.total - s.inbound_working - s.inbound_shipped - s.inbound_receiving).max(0)
+}
+
+/// Counts the FBA stock of each fulfilment location the account's channels ship from, as
+/// stock counts of the day. A pooled location (Pan-EU: every EU marketplace reports the
+/// same pool) is asked through its first marketplace only, so its stock is counted once.
+async fn sync_inventory(
+    state: &AppState,
+    client: &AmazonClient,
+    channels: &BTreeMap<String, String>,
+) -> Result<SyncReport, SyncError> {
+    let locations = fulfilment_locations(state).await?;
+    let mut asked: BTreeMap<String, Marketplace> = BTreeMap::new();
+    for (marketplace, channel) in channels {
+        let (Some(m), Some(location)) = (Marketplace::from_id(marketplace), locations.get(channel))
+        else {
+            continue;
+        };
+        if m.region() == client.region() {
+            asked.entry(location.clone()).or_insert(m);
+        }
+    }
+    let today = state.now().date_naive();
+    let mut report = SyncReport::default();
+    for (location, marketplace) in asked {
+        let summaries = client.inventory(marketplace).await?;
+        report.fetched += summaries.len() as i64;
+        let batch = summaries
+            .iter()
+            .map(|s| IncomingStockCount {
+                source: s.source.clone(),
+                external_id: format!("{}@{location}@{today}", s.sku),
+                sku: s.sku.clone(),
+                location_code: location.clone(),
+                counted_on: today,
+                on_hand: units_at_amazon(s),
+            })
+            .collect();
+        super::store_valid(state, batch, &mut report).await?;
+    }
     Ok(report)
 }
 
