@@ -172,84 +172,11 @@ impl Application {
 
     /// [`Application::build`] with a chosen time source (tests pass a manual clock).
     pub async fn build_with_clock(config: Config, clock: clock::Clock) -> anyhow::Result<Self> {
-        let db = sentia_store::connect_with(&config.database_url, config.database_max_connections)
-            .await?;
-        let demo_logins = bootstrap::prepare(&db, &config).await?;
-        let listener = tokio::net::TcpListener::bind(config.bind).await?;
-        let now = sentia_store::db_time(clock.now());
-        // An embedded (SQLite) database has one server: nothing can still be running. Instances
-        // sharing PostgreSQL leave each other's runs to the run lease.
-        let embedded =
-            sentia_store::backend_of(&config.database_url) == sentia_store::Backend::Sqlite;
-        let interrupted = if embedded {
-            sentia_store::forecasting::interrupt_running(&db, now).await?
-        } else {
-            0
-        };
-        if interrupted > 0 {
-            tracing::warn!(
-                runs = interrupted,
-                "forecast runs interrupted by the last stop marked failed"
-            );
-        }
-        let start_forecast = config.forecast_on_start
-            && !sentia_store::forecasting::has_forecasts(&db).await?
-            && !bootstrap::is_empty(&db).await?;
-        let limits = Arc::new(security::RateLimits::new(
-            config.auth_rate_per_minute,
-            config.api_rate_per_minute,
-        ));
-        let oidc = match (&config.oidc_issuer, &config.oidc_audience) {
-            (Some(i), Some(a)) => Some(Arc::new(auth::oidc::OidcVerifier::new(i, a))),
-            (None, None) => None,
-            _ => anyhow::bail!("set both oidc_issuer and oidc_audience, or neither"),
-        };
-        let master_key = Arc::new(load_master_key(&config)?);
-        let resealed = sentia_store::mfa::seal_stored_secrets(&db, &master_key).await?;
-        if resealed > 0 {
-            tracing::info!(users = resealed, "stored TOTP secrets sealed");
-        }
-        let events = Arc::new(realtime::EventFeed::new(
-            sentia_store::events::latest_id(&db).await?,
-        ));
-        events.spawn_poller(db.clone());
-        let state = AppState {
-            events,
-            master_key,
-            oidc,
-            limits,
-            db,
-            cube: Arc::default(),
-            history: Arc::default(),
-            config: Arc::new(config),
-            started: Instant::now(),
-            clock,
-        };
-        {
-            // Forget rate-limit keys that have recovered, so memory stays bounded.
-            let limits = state.limits.clone();
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-                loop {
-                    every.tick().await;
-                    limits.shrink();
-                }
-            });
-        }
-        if start_forecast {
-            match forecasting::runner::start(&state.db, &state.clock, "startup").await {
-                Ok(run) => tracing::info!(
-                    run_id = run.id,
-                    "forecast run started for the demand history"
-                ),
-                // Another instance is already forecasting this database.
-                Err(sentia_store::StoreError::Conflict(why)) => {
-                    tracing::info!(%why, "no forecast run at start")
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if state.config.run_jobs {
+        let bind = config.bind;
+        let run_jobs = config.run_jobs;
+        let (state, demo_logins) = prepare_state(config, clock).await?;
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        if run_jobs {
             jobs::spawn(state.clone());
         }
         // Warm the report cube so the first dashboard load is fast.
@@ -284,6 +211,104 @@ impl Application {
         .await?;
         Ok(())
     }
+}
+
+/// Connects, migrates, loads the demo when the database is empty, seals stored secrets,
+/// starts the event poller and (when due) the first forecast: what both a server and a
+/// worker need.
+async fn prepare_state(
+    config: Config,
+    clock: clock::Clock,
+) -> anyhow::Result<(AppState, Vec<bootstrap::DemoLogin>)> {
+    let db =
+        sentia_store::connect_with(&config.database_url, config.database_max_connections).await?;
+    let demo_logins = bootstrap::prepare(&db, &config).await?;
+    let now = sentia_store::db_time(clock.now());
+    // An embedded (SQLite) database has one server: nothing can still be running. Instances
+    // sharing PostgreSQL leave each other's runs to the run lease.
+    let embedded = sentia_store::backend_of(&config.database_url) == sentia_store::Backend::Sqlite;
+    let interrupted = if embedded {
+        sentia_store::forecasting::interrupt_running(&db, now).await?
+    } else {
+        0
+    };
+    if interrupted > 0 {
+        tracing::warn!(
+            runs = interrupted,
+            "forecast runs interrupted by the last stop marked failed"
+        );
+    }
+    let start_forecast = config.forecast_on_start
+        && !sentia_store::forecasting::has_forecasts(&db).await?
+        && !bootstrap::is_empty(&db).await?;
+    let limits = Arc::new(security::RateLimits::new(
+        config.auth_rate_per_minute,
+        config.api_rate_per_minute,
+    ));
+    let oidc = match (&config.oidc_issuer, &config.oidc_audience) {
+        (Some(i), Some(a)) => Some(Arc::new(auth::oidc::OidcVerifier::new(i, a))),
+        (None, None) => None,
+        _ => anyhow::bail!("set both oidc_issuer and oidc_audience, or neither"),
+    };
+    let master_key = Arc::new(load_master_key(&config)?);
+    let resealed = sentia_store::mfa::seal_stored_secrets(&db, &master_key).await?;
+    if resealed > 0 {
+        tracing::info!(users = resealed, "stored TOTP secrets sealed");
+    }
+    let events = Arc::new(realtime::EventFeed::new(
+        sentia_store::events::latest_id(&db).await?,
+    ));
+    events.spawn_poller(db.clone());
+    let state = AppState {
+        events,
+        master_key,
+        oidc,
+        limits,
+        db,
+        cube: Arc::default(),
+        history: Arc::default(),
+        config: Arc::new(config),
+        started: Instant::now(),
+        clock,
+    };
+    {
+        // Forget rate-limit keys that have recovered, so memory stays bounded.
+        let limits = state.limits.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                limits.shrink();
+            }
+        });
+    }
+    if start_forecast {
+        match forecasting::runner::start(&state.db, &state.clock, "startup").await {
+            Ok(run) => tracing::info!(
+                run_id = run.id,
+                "forecast run started for the demand history"
+            ),
+            // Another instance is already forecasting this database.
+            Err(sentia_store::StoreError::Conflict(why)) => {
+                tracing::info!(%why, "no forecast run at start")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((state, demo_logins))
+}
+
+/// Runs the job worker and the schedulers without serving HTTP, until Ctrl-C / SIGTERM: for
+/// scaled deployments where web instances set `run_jobs = false`. A job running when it stops
+/// is taken again by a worker once its lease runs out.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let (state, demo_logins) = prepare_state(config, clock::Clock::system()).await?;
+    bootstrap::print_logins(&demo_logins);
+    jobs::spawn(state.clone());
+    println!("Sentia worker is running jobs");
+    shutdown_signal().await;
+    state.events.close();
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -31,6 +31,9 @@ enum Command {
         #[arg(long)]
         bind: Option<SocketAddr>,
     },
+    /// Run jobs only (syncs, imports, forecasts, the schedulers), serving no HTTP: for
+    /// scaled deployments whose web instances set `run_jobs = false`.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo company (into an empty database, or after --reset).
@@ -147,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Sentia is listening on http://{}", app.local_addr());
             app.run().await
         }
+        Command::Worker => sentia_server::run_worker(config).await,
         Command::Migrate => {
             let db = sentia_store::connect(&config.database_url).await?;
             sentia_store::migrate(&db).await?;

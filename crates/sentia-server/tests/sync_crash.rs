@@ -1,7 +1,8 @@
 //! `kill -9` of the server in the middle of a sync: the real binary syncs a large Shopify
-//! store; once part of it is stored the process is killed; a restarted server takes the job
+//! store; once part of it is stored the process is killed; a restarted process takes the job
 //! again when its lease runs out and finishes it, ending with exactly the store's orders —
-//! none doubled, none lost. On every backend.
+//! none doubled, none lost. On every backend: on SQLite the server restarts; on PostgreSQL a
+//! `sentia worker` (the scaled deployment's job process, serving no HTTP) takes over.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -27,10 +28,11 @@ impl Drop for Server {
     }
 }
 
-/// Starts `sentia serve` on the database and waits until it says it is listening.
-fn serve(url: &str, key: &MasterKey) -> Server {
+/// Starts `sentia serve` (or `sentia worker`) on the database and waits until it says it is
+/// listening (or running jobs).
+fn start(command: &str, url: &str, key: &MasterKey) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sentia"))
-        .arg("serve")
+        .arg(command)
         .env_remove("DATABASE_URL")
         .env("SENTIA_DATABASE_URL", url)
         .env("SENTIA_BIND", "127.0.0.1:0")
@@ -52,7 +54,8 @@ fn serve(url: &str, key: &MasterKey) -> Server {
             .next()
             .expect("the server printed its address before exiting")
             .expect("stdout is text");
-        if line.contains("Sentia is listening on") {
+        if line.contains("Sentia is listening on") || line.contains("Sentia worker is running jobs")
+        {
             break;
         }
     }
@@ -86,7 +89,7 @@ async fn a_sync_killed_halfway_resumes_after_restart_and_doubles_nothing() {
     for backend in sentia_store::testing::backends() {
         let test_db = TestDb::create(backend).await.expect("test database");
         let key = MasterKey::generate();
-        let server = serve(&test_db.url, &key);
+        let server = start("serve", &test_db.url, &key);
         let db = sentia_store::connect_with(&test_db.url, 2)
             .await
             .expect("connect");
@@ -174,7 +177,12 @@ async fn a_sync_killed_halfway_resumes_after_restart_and_doubles_nothing() {
         drop(server);
 
         // Restarted: the job is taken again after its lease and finishes.
-        let _server = serve(&test_db.url, &key);
+        let again = if backend == "postgres" {
+            "worker"
+        } else {
+            "serve"
+        };
+        let _server = start(again, &test_db.url, &key);
         let deadline = Instant::now() + Duration::from_secs(120);
         let finished = loop {
             let j = jobs::get(&db, job.id).await.unwrap();
