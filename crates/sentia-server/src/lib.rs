@@ -259,6 +259,7 @@ async fn prepare_state(
         sentia_store::events::latest_id(&db).await?,
     ));
     events.spawn_poller(db.clone());
+    events.spawn_listener(&db);
     let state = AppState {
         events,
         master_key,

@@ -122,3 +122,72 @@ async fn outbox_events_stream_live_and_replay_after_a_reconnect() {
         app.finish().await;
     }
 }
+
+/// On PostgreSQL the feed hears each new event id through `LISTEN` on the outbox's `NOTIFY`
+/// channel, from any connection, without its poller (not started here). On SQLite the
+/// listener is not started and the feed only moves when asked to refresh.
+#[tokio::test]
+async fn the_event_listener_hears_commits_of_other_connections() {
+    use sentia_server::realtime::EventFeed;
+    for backend in sentia_store::testing::backends() {
+        let test_db = sentia_store::testing::TestDb::create(backend)
+            .await
+            .unwrap();
+        let db = sentia_store::connect_with(&test_db.url, 3).await.unwrap();
+        sentia_store::migrate(&db).await.unwrap();
+        let writer = sentia_store::connect_with(&test_db.url, 1).await.unwrap();
+        let start = sentia_store::events::latest_id(&db).await.unwrap();
+        let feed = std::sync::Arc::new(EventFeed::new(start));
+        feed.spawn_listener(&db);
+        let mut woken = feed.subscribe();
+        let payload = json!({ "test": true });
+        if backend == "postgres" {
+            // The listener connects in the background: write until it hears one.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+            let mut written = Vec::new();
+            loop {
+                written.push(
+                    sentia_store::events::append(
+                        &writer,
+                        "data.test",
+                        &payload,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .unwrap(),
+                );
+                if tokio::time::timeout(Duration::from_millis(200), woken.changed())
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no notification heard for {written:?}"
+                );
+            }
+            assert!(
+                written.contains(&feed.latest()),
+                "{written:?} {}",
+                feed.latest()
+            );
+        } else {
+            let id =
+                sentia_store::events::append(&writer, "data.test", &payload, chrono::Utc::now())
+                    .await
+                    .unwrap();
+            assert!(
+                tokio::time::timeout(Duration::from_millis(500), woken.changed())
+                    .await
+                    .is_err()
+            );
+            assert_eq!(feed.latest(), start);
+            feed.refresh(&db).await;
+            assert_eq!(feed.latest(), id);
+        }
+        db.close().await.unwrap();
+        writer.close().await.unwrap();
+        test_db.drop_database().await.unwrap();
+    }
+}
