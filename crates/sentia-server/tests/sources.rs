@@ -18,18 +18,27 @@ use serde_json::{Value, json};
 const SHOP: &str = "sentia-uk.myshopify.com";
 const TOKEN: &str = "shpat_sync_test_token";
 
-async fn finished_skus(app: &TestApp) -> Vec<String> {
+/// The first column of every row of `sql`, as text.
+async fn column(app: &TestApp, sql: &str) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Statement};
     app.db
         .query_all_raw(Statement::from_string(
             app.db.get_database_backend(),
-            "SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku".to_owned(),
+            sql.to_owned(),
         ))
         .await
         .unwrap()
         .iter()
-        .map(|r| r.try_get::<String>("", "sku").unwrap())
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
         .collect()
+}
+
+async fn finished_skus(app: &TestApp) -> Vec<String> {
+    column(
+        app,
+        "SELECT sku FROM products WHERE kind = 'finished' ORDER BY sku",
+    )
+    .await
 }
 
 async fn fake_store(app: &TestApp) -> FakeShopify {
@@ -76,6 +85,16 @@ async fn sync_now(app: &TestApp, c: &reqwest::Client, code: &str) -> sentia_stor
         matches!(s, JobState::Succeeded | JobState::Dead | JobState::Retrying)
     })
     .await
+}
+
+/// The job finished well; its last error otherwise.
+fn assert_succeeded(job: &sentia_store::jobs::Job, backend: &str) {
+    assert_eq!(
+        job.state,
+        JobState::Succeeded,
+        "{backend}: {:?}",
+        job.last_error
+    );
 }
 
 async fn source(app: &TestApp, c: &reqwest::Client, code: &str) -> Value {
@@ -189,12 +208,7 @@ async fn a_shopify_store_syncs_fully_then_incrementally_and_reconciles() {
         fake.faults().inject_after(1, Fault::Throttle, 1);
         fake.faults().inject_after(2, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "shopify-uk").await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
         assert!(fake.throttled() >= 1, "{backend}");
         assert_matches_fake(&app, &fake, backend).await;
@@ -426,12 +440,7 @@ async fn an_amazon_account_syncs_its_priced_orders_once_and_counts_its_fba_stock
         // Mid-run, Amazon answers 503 twice.
         fake.faults().inject_after(1, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "amazon-eu").await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
 
         let eu: Vec<Marketplace> = Marketplace::ALL
@@ -529,26 +538,12 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
     use sentia_connectors::fake::xero::{FakeXero, FakeXeroConfig};
     for backend in sentia_store::testing::backends() {
         let app = TestApp::spawn(backend).await;
-        let names = |sql: &'static str| {
-            let db = app.db.clone();
-            async move {
-                use sea_orm::{ConnectionTrait, Statement};
-                db.query_all_raw(Statement::from_string(
-                    db.get_database_backend(),
-                    sql.to_owned(),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get_by_index::<String>(0).unwrap())
-                .collect::<Vec<_>>()
-            }
-        };
-        let customers = names(
+        let customers = column(
+            &app,
             "SELECT name FROM customers GROUP BY name HAVING COUNT(*) = 1 ORDER BY name LIMIT 5",
         )
         .await;
-        let suppliers = names("SELECT code FROM suppliers ORDER BY code LIMIT 3").await;
+        let suppliers = column(&app, "SELECT code FROM suppliers ORDER BY code LIMIT 3").await;
         let fake = FakeXero::start(FakeXeroConfig {
             customer_names: customers,
             supplier_names: suppliers,
@@ -595,12 +590,7 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
         );
         fake.faults().inject_after(2, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "xero").await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         let source_tag = format!("xero:{}", d.tenant_id);
         for kind in ["ACCREC", "ACCPAY"] {
             let t = fake.totals(kind);
@@ -636,12 +626,7 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
         fake.add_invoices(3, "ACCREC");
         app.clock.advance(chrono::Duration::seconds(11));
         let job = sync_now(&app, &admin, "xero").await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         let n = app
             .scalar(&format!(
                 "SELECT COUNT(*) FROM invoices WHERE source = '{source_tag}' AND kind = 'ACCREC'"
@@ -715,37 +700,18 @@ async fn an_unleashed_account_syncs_stock_and_purchase_orders_through_faults() {
     use sentia_connectors::fake::{FakeUnleashed, FakeUnleashedConfig};
     for backend in sentia_store::testing::backends() {
         let app = TestApp::spawn(backend).await;
-        let skus = {
-            use sea_orm::{ConnectionTrait, Statement};
-            app.db
-                .query_all_raw(Statement::from_string(
-                    app.db.get_database_backend(),
-                    "SELECT sku FROM products ORDER BY sku".to_owned(),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.try_get::<String>("", "sku").unwrap())
-                .collect::<Vec<_>>()
-        };
-        let suppliers = {
-            use sea_orm::{ConnectionTrait, Statement};
-            app.db
-                .query_all_raw(Statement::from_string(
-                    app.db.get_database_backend(),
-                    "SELECT code, name FROM suppliers ORDER BY code LIMIT 3".to_owned(),
-                ))
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    (
-                        r.try_get::<String>("", "code").unwrap(),
-                        r.try_get::<String>("", "name").unwrap(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
+        let skus = column(&app, "SELECT sku FROM products ORDER BY sku").await;
+        let suppliers = column(
+            &app,
+            "SELECT code || '|' || name FROM suppliers ORDER BY code LIMIT 3",
+        )
+        .await
+        .into_iter()
+        .map(|t| {
+            let (code, name) = t.split_once('|').unwrap();
+            (code.to_owned(), name.to_owned())
+        })
+        .collect::<Vec<_>>();
         let locations = [("MAIN", "WH-UK"), ("OVF", "WH-EU")];
         let fake = FakeUnleashed::start(FakeUnleashedConfig {
             products: skus.len(),
@@ -772,12 +738,7 @@ async fn an_unleashed_account_syncs_stock_and_purchase_orders_through_faults() {
         // A 5xx burst from the third call on: retried with backoff, the sync still succeeds.
         fake.faults().inject_after(2, Fault::Status(503), 2);
         let job = sync_now(&app, &admin, "unleashed").await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
         let s = source(&app, &admin, "unleashed").await;
         assert!(s["last_error"].is_null(), "{backend}: {s}");
@@ -828,12 +789,7 @@ async fn an_unleashed_account_syncs_stock_and_purchase_orders_through_faults() {
                 matches!(s, JobState::Succeeded | JobState::Dead)
             })
             .await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         let t = fake.totals();
         assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
         assert_stock_matches(&app, &fake, &locations, backend).await;
@@ -865,12 +821,7 @@ async fn an_unleashed_account_syncs_stock_and_purchase_orders_through_faults() {
         let job = app
             .job_when(id, |s| matches!(s, JobState::Succeeded | JobState::Dead))
             .await;
-        assert_eq!(
-            job.state,
-            JobState::Succeeded,
-            "{backend}: {:?}",
-            job.last_error
-        );
+        assert_succeeded(&job, backend);
         assert_eq!(unleashed_purchases(&app).await, expect(&t), "{backend}");
         assert_eq!(
             app.scalar("SELECT COUNT(*) FROM stock_movements WHERE source = 'unleashed'")

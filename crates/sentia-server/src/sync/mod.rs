@@ -461,6 +461,27 @@ pub(crate) async fn store_valid<T: Batch>(
     Ok(())
 }
 
+/// Stores the records that mapped (those the store accepts) and lists the ones that did not
+/// map, or that the store refuses, with why.
+pub(crate) async fn store_mapped<T: Batch>(
+    state: &AppState,
+    mapped: Vec<Result<T, String>>,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport {
+        fetched: mapped.len() as i64,
+        ..SyncReport::default()
+    };
+    let mut batch = Vec::with_capacity(mapped.len());
+    for m in mapped {
+        match m {
+            Ok(v) => batch.push(v),
+            Err(why) => report.refused.push(why),
+        }
+    }
+    store_valid(state, batch, &mut report).await?;
+    Ok(report)
+}
+
 impl Batch for ingest::IncomingInvoice {
     fn label(&self) -> String {
         self.invoice_number.clone()

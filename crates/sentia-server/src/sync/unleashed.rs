@@ -206,26 +206,6 @@ pub fn purchase_order(o: &UnleashedPurchaseOrder) -> Result<IncomingPurchaseOrde
     })
 }
 
-/// Maps records, storing what maps and listing what does not.
-async fn store_mapped<T: super::Batch>(
-    state: &AppState,
-    mapped: Vec<Result<T, String>>,
-) -> Result<SyncReport, SyncError> {
-    let mut report = SyncReport {
-        fetched: mapped.len() as i64,
-        ..SyncReport::default()
-    };
-    let mut batch = Vec::with_capacity(mapped.len());
-    for m in mapped {
-        match m {
-            Ok(v) => batch.push(v),
-            Err(why) => report.refused.push(why),
-        }
-    }
-    super::store_valid(state, batch, &mut report).await?;
-    Ok(report)
-}
-
 /// Syncs the stock of each warehouse and the purchase orders changed since their stored
 /// cursors (everything when `full`).
 pub async fn sync(
@@ -255,13 +235,13 @@ pub async fn sync(
             .iter()
             .map(|s| stock_count(s, location, today))
             .collect();
-        report.absorb(store_mapped(state, mapped).await?);
+        report.absorb(super::store_mapped(state, mapped).await?);
         super::save_cursor_of(state, &source.code, &object, &synced.cursor).await?;
     }
     let cursor = super::cursor_of(state, &source.code, PURCHASE_ORDERS, full).await?;
     let synced = client.purchase_orders(&cursor).await?;
     let mapped = synced.records.iter().map(purchase_order).collect();
-    report.absorb(store_mapped(state, mapped).await?);
+    report.absorb(super::store_mapped(state, mapped).await?);
     super::save_cursor_of(state, &source.code, PURCHASE_ORDERS, &synced.cursor).await?;
     Ok(report)
 }

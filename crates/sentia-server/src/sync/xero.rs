@@ -200,24 +200,6 @@ pub fn incoming(inv: &XeroInvoice) -> Result<IncomingInvoice, String> {
     })
 }
 
-/// Stores invoices: those Sentia refuses (no date or contact, an unknown contact) are
-/// listed, the rest upserted in one transaction.
-async fn store(state: &AppState, invoices: &[XeroInvoice]) -> Result<SyncReport, SyncError> {
-    let mut report = SyncReport {
-        fetched: invoices.len() as i64,
-        ..SyncReport::default()
-    };
-    let mut batch = Vec::new();
-    for inv in invoices {
-        match incoming(inv) {
-            Ok(i) => batch.push(i),
-            Err(why) => report.refused.push(why),
-        }
-    }
-    super::store_valid(state, batch, &mut report).await?;
-    Ok(report)
-}
-
 /// Syncs both kinds of invoice changed since their stored cursors (all when `full`).
 pub async fn sync(
     state: &AppState,
@@ -231,7 +213,8 @@ pub async fn sync(
         let object = object(kind);
         let cursor = super::cursor_of(state, &source.code, &object, full).await?;
         let synced = client.invoices(kind, &cursor).await?;
-        report.absorb(store(state, &synced.records).await?);
+        let mapped = synced.records.iter().map(incoming).collect();
+        report.absorb(super::store_mapped(state, mapped).await?);
         super::save_cursor_of(state, &source.code, &object, &synced.cursor).await?;
     }
     Ok(report)
