@@ -109,6 +109,7 @@ impl Local {
             sales_base_total: self.sales.values().map(|o| o.base_total.minor).sum(),
             purchase_orders: self.purchases.len(),
             purchase_base_total: self.purchases.values().map(|o| o.base_total.minor).sum(),
+            purchase_lines: self.purchases.values().map(|o| o.lines.len()).sum(),
             assemblies: self.assemblies.len(),
             boms: self.boms.len(),
             suppliers: self.suppliers,
@@ -119,6 +120,10 @@ impl Local {
             assert_eq!(o.total.currency, o.currency);
             assert_eq!(o.base_total.currency, Currency::Gbp);
             *t.sales_total.entry(o.currency).or_default() += o.total.minor;
+        }
+        for o in self.purchases.values() {
+            assert_eq!(o.total.currency, o.currency);
+            *t.purchase_total.entry(o.currency).or_default() += o.total.minor;
         }
         t
     }

@@ -543,6 +543,10 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
             "SELECT name FROM customers GROUP BY name HAVING COUNT(*) = 1 ORDER BY name LIMIT 5",
         )
         .await;
+        // Two trade customers Sentia has never heard of: they become customers on the sync.
+        const NEW: [&str; 2] = ["Highland Wine Merchants Ltd", "Caves du Rhône SARL"];
+        let mut customers = customers;
+        customers.extend(NEW.iter().map(|n| (*n).to_owned()));
         let suppliers = column(&app, "SELECT code FROM suppliers ORDER BY code LIMIT 3").await;
         let fake = FakeXero::start(FakeXeroConfig {
             customer_names: customers,
@@ -615,6 +619,25 @@ async fn a_xero_organisation_syncs_its_invoices_and_rotates_tokens_in_the_databa
         assert_eq!(fake.faults().pending(), 0, "{backend}: the faults were met");
         let s = source(&app, &admin, "xero").await;
         assert!(s["last_error"].is_null(), "{backend}: {s}");
+        let billed: std::collections::BTreeSet<String> = fake
+            .invoices()
+            .iter()
+            .filter(|i| i.kind == "ACCREC" && matches!(i.status, "AUTHORISED" | "PAID"))
+            .map(|i| fake.contact_of(i))
+            .collect();
+        for name in NEW {
+            let rows = app
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM customers WHERE name = '{name}' AND kind = 'trade' \
+                     AND source = '{source_tag}'"
+                ))
+                .await;
+            assert_eq!(rows, i64::from(billed.contains(name)), "{backend}: {name}");
+        }
+        assert!(
+            NEW.iter().any(|n| billed.contains(*n)),
+            "{backend}: the fake bills a new customer"
+        );
         // The refresh token rotated at Xero is the one now stored (sealed).
         let stored = app
             .text("SELECT credentials FROM data_sources WHERE code = 'xero'")

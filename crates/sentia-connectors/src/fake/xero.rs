@@ -318,6 +318,11 @@ impl FakeXero {
         self.shared.state().day
     }
 
+    /// The contact name an invoice is addressed to.
+    pub fn contact_of(&self, invoice: &FakeInvoice) -> String {
+        contact_name(&self.shared.config, invoice)
+    }
+
     /// The full dataset.
     pub fn invoices(&self) -> Vec<FakeInvoice> {
         self.shared.state().invoices.clone()
@@ -400,10 +405,25 @@ fn contact_name(config: &FakeXeroConfig, i: &FakeInvoice) -> String {
     names[h % names.len()].clone()
 }
 
+/// A contact's id: one per name, as Xero keeps one contact per customer.
+fn contact_id(name: &str) -> String {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 20) & 0xfff,
+        h & 0xffff_ffff_ffff
+    )
+}
+
 fn invoice_json(config: &FakeXeroConfig, i: &FakeInvoice) -> Value {
     json!({
         "Type": i.kind, "InvoiceID": i.id, "InvoiceNumber": format!("INV-{}", &i.id[..6]),
-        "Contact": { "ContactID": format!("c0{}", &i.id[1..8]), "Name": contact_name(config, i) },
+        "Contact": { "ContactID": contact_id(&contact_name(config, i)), "Name": contact_name(config, i) },
         "Date": date(i.date), "DueDate": date(i.date + TimeDelta::days(30)), "Status": i.status,
         "LineAmountTypes": "Exclusive", "CurrencyCode": i.currency.code(),
         "CurrencyRate": rate_pct(i.currency) as f64 / 100.0,

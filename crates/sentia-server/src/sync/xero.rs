@@ -7,9 +7,11 @@
 //! sealed, atomically and only if the stored one is still the one that was spent, while a
 //! lease in the database lets one worker of any instance refresh at a time.
 //!
-//! A receivable names its customer by the contact's name, a payable its supplier by the
-//! contact's name as the supplier code; an invoice whose contact Sentia does not know is
-//! refused and listed on the source, the rest are stored.
+//! A receivable names its customer by the contact's name: a contact no customer is named
+//! after becomes a trade customer (region from its first invoice's currency, payment terms
+//! from its due date). A payable names its supplier by the contact's name as the supplier
+//! code; suppliers are not created (purchasing keeps their lead times and terms), so a bill
+//! from an unknown supplier is refused and listed on the source, the rest are stored.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -19,7 +21,7 @@ use sentia_connectors::xero::{
     InvoiceKind, RefreshLease, TokenStore, XeroClient, XeroConfig, XeroInvoice, XeroTokens,
 };
 use sentia_connectors::{ConnectorError, IncrementalCursor, Secret};
-use sentia_store::ingest::IncomingInvoice;
+use sentia_store::ingest::{self, IncomingCustomer, IncomingInvoice};
 use sentia_store::sources::{self, Source};
 
 use super::{Reconciliation, SyncError, SyncReport, optional, required, settings_of};
@@ -200,6 +202,46 @@ pub fn incoming(inv: &XeroInvoice) -> Result<IncomingInvoice, String> {
     })
 }
 
+/// The region of a customer billed in `currency`.
+fn region_of(currency: sentia_core::currency::Currency) -> &'static str {
+    use sentia_core::currency::Currency;
+    match currency {
+        Currency::Gbp => "UK",
+        Currency::Eur => "EU",
+        Currency::Usd => "US",
+    }
+}
+
+/// Trade customers for the receivables' contacts, by contact: region from the currency of
+/// their first invoice, payment terms from its due date. The store adds those whose name it
+/// does not know.
+pub fn new_customers(invoices: &[XeroInvoice]) -> Vec<IncomingCustomer> {
+    let mut seen = std::collections::BTreeSet::new();
+    invoices
+        .iter()
+        .filter(|i| i.kind == InvoiceKind::Receivable)
+        .filter_map(|i| {
+            let name = i.contact_name.clone()?;
+            let id = i.contact_id.clone().unwrap_or_else(|| name.clone());
+            if !seen.insert(id.clone()) {
+                return None;
+            }
+            let terms = match (i.date, i.due_date) {
+                (Some(d), Some(due)) => (due.date_naive() - d.date_naive()).num_days(),
+                _ => 0,
+            };
+            Some(IncomingCustomer {
+                source: i.source.clone(),
+                external_id: id,
+                name,
+                kind: "trade".into(),
+                region: region_of(i.currency).into(),
+                payment_terms_days: terms.clamp(0, 365) as i32,
+            })
+        })
+        .collect()
+}
+
 /// Syncs both kinds of invoice changed since their stored cursors (all when `full`).
 pub async fn sync(
     state: &AppState,
@@ -213,6 +255,13 @@ pub async fn sync(
         let object = object(kind);
         let cursor = super::cursor_of(state, &source.code, &object, full).await?;
         let synced = client.invoices(kind, &cursor).await?;
+        if kind == InvoiceKind::Receivable {
+            let added =
+                ingest::add_unknown_customers(&state.db, &new_customers(&synced.records)).await?;
+            if added > 0 {
+                tracing::info!(added, "customers added from Xero contacts");
+            }
+        }
         let mapped = synced.records.iter().map(incoming).collect();
         report.absorb(super::store_mapped(state, mapped).await?);
         super::save_cursor_of(state, &source.code, &object, &synced.cursor).await?;

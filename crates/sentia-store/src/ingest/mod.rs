@@ -26,6 +26,7 @@
 //! Money is `i64` minor units; FX follows the rules in [`orders`]: `fx_rates` rows are
 //! GBP-based, the rate of a day is that day's row or the latest earlier one.
 
+mod customers;
 mod invoices;
 pub mod orders;
 mod production;
@@ -35,6 +36,7 @@ mod refs;
 mod row;
 mod stock;
 
+pub use customers::{CUSTOMER_KINDS, IncomingCustomer, add_unknown_customers};
 pub use invoices::{
     INVOICE_KINDS, INVOICE_STATUSES, IncomingInvoice, upsert_invoices, validate_invoices,
 };
