@@ -99,7 +99,7 @@ pub async fn set_role_permissions<C: ConnectionTrait + TransactionTrait>(
             "ADMIN must keep {missing}, or no one could administer the matrix"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let b = txn.get_database_backend();
     let known = matrix_codes(&txn).await?;
     let unknown: Vec<&str> = new

@@ -191,7 +191,7 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     e: &AuditEntry,
 ) -> StoreResult<String> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let hash = append(&txn, e).await?;
     txn.commit().await?;
     Ok(hash)

@@ -84,7 +84,7 @@ pub async fn append<C: ConnectionTrait + TransactionTrait>(
 ) -> StoreResult<i64> {
     // A savepoint inside a caller's transaction, a transaction of its own otherwise: either
     // way the lock below lasts until the outermost transaction ends.
-    let txn = conn.begin().await?;
+    let txn = crate::begin_write(conn).await?;
     let b = txn.get_database_backend();
     if b == DbBackend::Postgres {
         txn.execute_raw(stmt(

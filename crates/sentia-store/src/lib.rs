@@ -116,6 +116,21 @@ fn sqlite_parent_dir(url: &str) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Begins a transaction that writes: on SQLite it takes the write lock at `BEGIN` (waiting
+/// for it under the busy timeout). A deferred transaction that read before its first write
+/// is refused as busy at once when another writer committed in between, which no busy
+/// timeout can wait out. Inside a caller's transaction it is a savepoint. Every
+/// transaction that writes begins here.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(
+    db: &C,
+) -> Result<C::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Applies every pending migration.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(db: &DatabaseConnection) -> StoreResult<()> {

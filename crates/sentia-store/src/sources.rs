@@ -291,7 +291,7 @@ pub async fn configure<C: ConnectionTrait + TransactionTrait>(
         return Err(StoreError::Invalid("label must not be empty".into()));
     }
     let now = db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let row = txn
         .query_one_raw(stmt(
@@ -353,7 +353,7 @@ pub async fn record_attempt<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let now = db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let n = txn
         .execute_raw(stmt(
             txn.get_database_backend(),
@@ -379,7 +379,7 @@ pub async fn record_success<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let now = db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     txn.execute_raw(stmt(
         txn.get_database_backend(),
         "UPDATE data_sources SET last_success_at = ?, last_error = NULL, last_error_at = NULL, \
@@ -429,7 +429,7 @@ pub async fn record_failure<C: ConnectionTrait + TransactionTrait>(
     let now = db_time(now);
     let open_until = db_time(now + CIRCUIT_OPEN);
     let error: String = error.chars().take(2000).collect();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
     txn.execute_raw(stmt(
         backend,
@@ -469,7 +469,7 @@ pub async fn record_reconciliation<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let now = db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     txn.execute_raw(stmt(
         txn.get_database_backend(),
         "UPDATE data_sources SET reconciliation = ?, reconciled_at = ?, updated_at = ? \

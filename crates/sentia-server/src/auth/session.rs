@@ -161,16 +161,13 @@ pub async fn user_for_claims(
     let user = match users::find_by_email(&state.db, &email).await? {
         Some(u) => u,
         None => {
-            use sea_orm::TransactionTrait;
             let role: Role = claims
                 .sentia_role
                 .as_deref()
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(Role::Viewer);
             let name = claims.name.clone().unwrap_or_else(|| email.clone());
-            let txn = state
-                .db
-                .begin()
+            let txn = sentia_store::begin_write(&state.db)
                 .await
                 .map_err(sentia_store::StoreError::from)?;
             let created = users::create(&txn, &email, &name, role, None, now).await?;

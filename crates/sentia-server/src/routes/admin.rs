@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use sentia_core::reference::Role as CoreRole;
 use sentia_store::audit::{self, AuditFilter, AuditRow};
 use sentia_store::users::{self, SessionInfo, UserSummary, UserUpdate};
@@ -310,7 +309,9 @@ pub async fn create_user(
         .await
         .map_err(|e| ApiError::Internal(e.into()))??;
     let t = state.now();
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     let created = users::create(&txn, &body.email, name, role, Some(&phc), t).await?;
     audit::append(
         &txn,
@@ -384,7 +385,9 @@ pub async fn update_user(
         active: body.active,
     };
     let t = state.now();
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     let (before, after) = users::update(&txn, id, &change).await?;
     let mut details = serde_json::Map::new();
     if before.role != after.role {
@@ -441,7 +444,9 @@ pub async fn erase_user(
         return Err(ApiError::unprocessable("id", "you cannot erase yourself"));
     }
     let t = state.now();
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     users::erase(&txn, id, t).await?;
     let mut entry = meta.entry(
         t,
@@ -545,7 +550,9 @@ pub(crate) async fn revoke(
     owner: Option<i64>,
 ) -> ApiResult<()> {
     let t = state.now();
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     let of = users::revoke_session(&txn, id, owner).await?;
     audit::append(
         &txn,
@@ -1043,7 +1050,9 @@ pub async fn reset_mfa(
 ) -> ApiResult<Json<AdminUser>> {
     let t = state.now();
     users::get(&state.db, id).await?;
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     sentia_store::mfa::reset(&txn, id).await?;
     audit::append(
         &txn,
@@ -1178,7 +1187,9 @@ pub async fn set_feature_flag(
         _ => return Err(ApiError::unprocessable("mode", "must be on, off or roles")),
     };
     let t = state.now();
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     let (before, after) = sentia_store::features::set(&txn, &key, &mode).await?;
     let (b, a) = (flag_view(before), flag_view(after));
     audit::append(

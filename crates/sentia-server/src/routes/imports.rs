@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use sentia_store::StoreError;
 use sentia_store::import::{self, Actor, ImportKind, ImportOptions, ImportReport};
 use serde::{Deserialize, Serialize};
@@ -207,12 +206,7 @@ pub async fn create_import(
         progress: None,
     };
     // One transaction for the records, the batch row and the audit entry.
-    let txn = state
-        .db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
+    let txn = sentia_store::begin_write(&state.db)
         .await
         .map_err(StoreError::from)?;
     let report = import::run_import(&txn, kind, &name, &body, &opts, now).await?;

@@ -4,7 +4,6 @@
 
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use sentia_store::StoreError;
 use sentia_store::jobs::{self, Job, JobFilter, JobState};
 use serde::{Deserialize, Serialize};
@@ -197,7 +196,9 @@ async fn change(
 ) -> ApiResult<Json<JobView>> {
     let now = state.now();
     let before = jobs::get(&state.db, id).await?;
-    let txn = state.db.begin().await.map_err(StoreError::from)?;
+    let txn = sentia_store::begin_write(&state.db)
+        .await
+        .map_err(StoreError::from)?;
     let after = match change {
         Change::Retry => jobs::retry(&txn, id, now).await,
         Change::Discard => jobs::discard(&txn, id, now).await,

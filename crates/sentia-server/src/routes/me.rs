@@ -102,7 +102,6 @@ pub async fn confirm_mfa(
     meta: RequestMeta,
     Json(body): Json<MfaCode>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    use sea_orm::TransactionTrait;
     if user.mfa_enabled {
         return Err(crate::error::ApiError::Conflict(
             "two-factor sign-in is already set up".into(),
@@ -124,9 +123,7 @@ pub async fn confirm_mfa(
     })?;
     let codes = mfa::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| mfa::recovery_hash(c)).collect();
-    let txn = state
-        .db
-        .begin()
+    let txn = sentia_store::begin_write(&state.db)
         .await
         .map_err(sentia_store::StoreError::from)?;
     sentia_store::mfa::enable(&txn, user.user.id, &sealed, step, now, &hashes).await?;
@@ -239,7 +236,6 @@ pub async fn create_my_token(
     Json(body): Json<CreateApiToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
     use crate::error::ApiError;
-    use sea_orm::TransactionTrait;
     crate::auth::require_feature(&state, &user, "api_tokens").await?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -282,9 +278,7 @@ pub async fn create_my_token(
     );
     let now = state.now();
     let expires = now + chrono::Duration::days(i64::from(body.expires_in_days));
-    let txn = state
-        .db
-        .begin()
+    let txn = sentia_store::begin_write(&state.db)
         .await
         .map_err(sentia_store::StoreError::from)?;
     let saved = sentia_store::api_tokens::create(
@@ -344,11 +338,8 @@ pub(crate) async fn revoke_token(
     id: i64,
     owner: Option<i64>,
 ) -> ApiResult<()> {
-    use sea_orm::TransactionTrait;
     let now = state.now();
-    let txn = state
-        .db
-        .begin()
+    let txn = sentia_store::begin_write(&state.db)
         .await
         .map_err(sentia_store::StoreError::from)?;
     sentia_store::api_tokens::revoke(&txn, id, owner, now).await?;

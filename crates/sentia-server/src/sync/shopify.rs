@@ -108,16 +108,10 @@ pub(crate) async fn store_orders(
     state: &AppState,
     orders: impl Iterator<Item = Result<IncomingOrder, String>>,
 ) -> Result<SyncReport, SyncError> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let mut report = SyncReport::default();
     let orders: Vec<_> = orders.collect();
     for batch in orders.chunks(BATCH) {
-        let txn = state
-            .db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
+        let txn = sentia_store::begin_write(&state.db)
             .await
             .map_err(sentia_store::StoreError::from)?;
         for order in batch {

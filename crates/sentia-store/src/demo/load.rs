@@ -78,7 +78,7 @@ pub async fn load<C: ConnectionTrait + TransactionTrait>(
             cfg.days
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let existing = txn
         .query_one_raw(Statement::from_string(
@@ -113,7 +113,7 @@ pub async fn load<C: ConnectionTrait + TransactionTrait>(
 /// and the events outbox stay.
 #[tracing::instrument(skip_all)]
 pub async fn clear<C: ConnectionTrait + TransactionTrait>(db: &C) -> StoreResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
     for table in TABLES {
         txn.execute_raw(Statement::from_string(
@@ -131,7 +131,7 @@ pub async fn clear<C: ConnectionTrait + TransactionTrait>(db: &C) -> StoreResult
 /// kill part-way leaves the previous data untouched.
 #[tracing::instrument(skip_all)]
 pub async fn reset(db: &DatabaseConnection, cfg: &DemoConfig) -> StoreResult<DemoSummary> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     clear(&txn).await?;
     let summary = load(&txn, cfg).await?;
     txn.commit().await?;

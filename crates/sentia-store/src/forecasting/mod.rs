@@ -196,7 +196,7 @@ pub async fn start_run<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<RunRecord> {
     let now = crate::db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let b = txn.get_database_backend();
     let running = txn
         .query_one_raw(stmt(
@@ -325,7 +325,7 @@ pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
     duration_ms: i64,
 ) -> StoreResult<()> {
     let now = crate::db_time(now);
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let b = txn.get_database_backend();
     // Claim the run first: a run taken as interrupted meanwhile stores nothing, and the row
     // lock keeps a concurrent takeover out until this transaction ends.

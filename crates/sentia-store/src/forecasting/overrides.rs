@@ -151,7 +151,7 @@ where
     C: ConnectionTrait + TransactionTrait,
     F: FnOnce(&Override) -> crate::audit::AuditEntry,
 {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let saved = create_override(&txn, o).await?;
     crate::audit::append(&txn, &audit(&saved)).await?;
     txn.commit().await?;

@@ -53,20 +53,13 @@ pub use purchasing::{
 pub(crate) use refs::Refs;
 pub use stock::{IncomingStockCount, upsert_stock_counts, validate_stock_counts};
 
-use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use crate::{StoreError, StoreResult};
 
-/// Starts the batch's transaction: a savepoint inside the caller's transaction, or a
-/// transaction of its own that on SQLite takes the write lock up front (one that read
-/// before its first write could be refused as busy when another writer got in between).
+/// Starts the batch's transaction (see [`crate::begin_write`]).
 pub(crate) async fn begin<C: TransactionTrait>(conn: &C) -> StoreResult<C::Transaction> {
-    Ok(conn
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?)
+    Ok(crate::begin_write(conn).await?)
 }
 
 /// Event appended when products were inserted or updated.

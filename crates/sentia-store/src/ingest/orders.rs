@@ -37,8 +37,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ConnectionTrait, DbBackend, QueryResult, SqliteTransactionMode, TransactionOptions,
-    TransactionSession, TransactionTrait, Value,
+    ConnectionTrait, DbBackend, QueryResult, TransactionSession, TransactionTrait, Value,
 };
 use sentia_core::currency::{Currency, DayRates, FX_SCALE};
 use serde_json::json;
@@ -862,14 +861,7 @@ pub async fn upsert_order<C: ConnectionTrait + TransactionTrait>(
     order: &IncomingOrder,
     now: DateTime<Utc>,
 ) -> StoreResult<UpsertOutcome> {
-    // On SQLite take the write lock up front: a transaction that read before its first write
-    // could be refused as busy when another writer got in between.
-    let txn = conn
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
+    let txn = crate::begin_write(conn).await?;
     let d = desired(&txn, order).await?;
 
     let mut found = find_order(&txn, &order.source, &order.external_id).await?;

@@ -21,10 +21,7 @@
 //! ownership is checked by worker id.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ConnectionTrait, DbErr, QueryResult, SqliteTransactionMode, TransactionOptions,
-    TransactionSession, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, QueryResult, TransactionSession, TransactionTrait, Value};
 use serde_json::json;
 
 use crate::events::{self, json_col, json_col_opt};
@@ -300,16 +297,7 @@ async fn emit<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// A transaction that writes: on SQLite it takes the write lock at `BEGIN` (waiting for it
-/// under the busy timeout), so a read inside it can never be overtaken by another writer.
-/// Inside a caller's transaction it is a savepoint.
-pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
+pub(crate) use crate::begin_write;
 
 fn json_value(v: &serde_json::Value) -> Value {
     Value::Json(Some(Box::new(v.clone())))
