@@ -82,6 +82,8 @@ struct Tally {
     in95: usize,
     points: usize,
     failures: usize,
+    /// Per series: the combination's backtest MAE scaled as MASE is.
+    backtest_mase: Vec<f64>,
     /// Per step: points inside the 80% and 95% intervals.
     by_step: Vec<(usize, usize)>,
 }
@@ -152,6 +154,12 @@ fn main() -> ExitCode {
                 t.failures += 1;
                 continue;
             }
+            if let (Some(e), Ok(scale)) = (
+                settled.backtest_mae(&runs),
+                metrics::seasonal_scale(&s.train, season),
+            ) {
+                t.backtest_mase.push(e / scale);
+            }
             if let Ok(x) = metrics::smape(&s.test, &fc.point) {
                 t.smape.push(x);
             }
@@ -171,21 +179,25 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!("| variant | sMAPE | MASE | MASE median | cov80 | cov95 | failures |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| variant | sMAPE | MASE | MASE median | cov80 | cov95 | backtest MASE (series) | failures |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for (v, t) in variants.iter().zip(&mut tallies) {
         let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len().max(1) as f64;
         t.mase.sort_by(f64::total_cmp);
         let med = t.mase.get(t.mase.len() / 2).copied().unwrap_or(f64::NAN);
         let pct = |k: usize| 100.0 * k as f64 / t.points.max(1) as f64;
         println!(
-            "| {} | {:.2} | {:.3} | {:.3} | {:.1} | {:.1} | {} |",
+            "| {} | {:.2} | {:.3} | {:.3} | {:.1} | {:.1} | {:.3} ({}) | {} |",
             v.label,
             mean(&t.smape),
             mean(&t.mase),
             med,
             pct(t.in80),
             pct(t.in95),
+            mean(&t.backtest_mase),
+            t.backtest_mase.len(),
             t.failures
         );
     }

@@ -378,10 +378,45 @@ pub struct Settled {
     /// The calibrated horizon.
     horizon: usize,
     scores: usize,
+    /// Backtest folds the weights and factors came from (the last ones of each member's).
+    folds: usize,
     fallbacks: Vec<Fallback>,
 }
 
 impl Settled {
+    /// The combination's own mean absolute point error on the backtest folds it was settled
+    /// on (with the weights those folds gave, so a little optimistic), or `None` without a
+    /// backtest of every weighted member. Comparing it between settings of one run says which
+    /// combination the series' recent history favours.
+    pub fn backtest_mae(&self, runs: &MemberRuns) -> Option<f64> {
+        let weighted: Vec<usize> = (0..self.weights.len())
+            .filter(|&i| self.weights[i] > 0.0)
+            .collect();
+        if self.folds == 0 || weighted.is_empty() {
+            return None;
+        }
+        let mut bts = Vec::with_capacity(weighted.len());
+        for &i in &weighted {
+            let b = runs.backtests.get(i)?.as_ref()?;
+            let n = b.folds.len();
+            bts.push(&b.folds[n - self.folds.min(n)..]);
+        }
+        let ws: Vec<f64> = weighted.iter().map(|&i| self.weights[i]).collect();
+        let mut combined = Forecast::default();
+        let (mut sum, mut n) = (0.0, 0usize);
+        for j in 0..bts[0].len() {
+            let fs: Vec<&Forecast> = bts.iter().map(|b| &b[j].forecast).collect();
+            combine(&fs, &ws, self.combination, &mut combined, &[]);
+            for (k, y) in bts[0][j].actual.iter().enumerate() {
+                if bts[0][j].errors[k].is_some() {
+                    sum += (y - combined.point[k]).abs();
+                    n += 1;
+                }
+            }
+        }
+        (n > 0).then(|| sum / n as f64).filter(|e| e.is_finite())
+    }
+
     /// The factor for `level` at step `k` (0-based): that of the nearest calibration level and
     /// of the step's segment (steps beyond the calibrated horizon take the last segment's).
     fn factor(&self, level: f64, k: usize) -> f64 {
@@ -732,6 +767,7 @@ impl Ensemble {
             by_segment,
             horizon: h,
             scores,
+            folds,
             fallbacks,
         }
     }
@@ -805,6 +841,21 @@ mod tests {
             assert!(i95.lower[k] <= i80.lower[k] && i80.lower[k] <= fc.point[k]);
             assert!(fc.point[k] <= i80.upper[k] && i80.upper[k] <= i95.upper[k]);
         }
+    }
+
+    #[test]
+    fn the_combination_backtest_error_is_that_of_its_only_member() {
+        let e = pair(6);
+        let runs = e.run_members(&seasonal(72)).unwrap();
+        for keep in [[true, false], [false, true]] {
+            let settled = e.settle_members(&runs, &keep);
+            let i = usize::from(keep[1]);
+            let member = settled.report[i].backtest_mae.unwrap();
+            let own = settled.backtest_mae(&runs).unwrap();
+            assert!((own - member).abs() < 1e-9, "{keep:?}: {own} vs {member}");
+        }
+        let both = e.settle(&runs).backtest_mae(&runs).unwrap();
+        assert!(both.is_finite() && both > 0.0);
     }
 
     #[test]
