@@ -580,7 +580,7 @@ pub async fn swap_credentials<C: ConnectionTrait + TransactionTrait>(
     expected: &str,
     change: &serde_json::Map<String, serde_json::Value>,
 ) -> StoreResult<bool> {
-    let txn = crate::jobs::begin_write(db).await?;
+    let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let lock = match backend {
         sea_orm::DbBackend::Postgres => " FOR UPDATE",

@@ -305,7 +305,7 @@ pub async fn run_import<C: ConnectionTrait + TransactionTrait>(
         return Ok(finish(report, problems));
     }
 
-    let txn = crate::ingest::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let counts = match &parsed {
         Parsed::Sales(s) => s.write(&txn, opts, now).await?,
         Parsed::Records(r) => r.write(&txn, now).await?,

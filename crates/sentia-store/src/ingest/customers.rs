@@ -47,7 +47,7 @@ pub async fn add_unknown_customers<C: ConnectionTrait + TransactionTrait>(
             ));
         }
     }
-    let txn = super::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let b = txn.get_database_backend();
     let mut added = 0;
     for c in items {

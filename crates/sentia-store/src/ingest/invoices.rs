@@ -187,7 +187,7 @@ pub async fn upsert_invoices<C: ConnectionTrait + TransactionTrait>(
     items: &[IncomingInvoice],
     now: DateTime<Utc>,
 ) -> StoreResult<BatchCounts> {
-    let txn = super::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let (problems, resolved) = check(&Refs::load(&txn).await?, items);
     if !problems.is_empty() {
         return Err(refused(&problems));

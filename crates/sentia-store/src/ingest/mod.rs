@@ -53,14 +53,7 @@ pub use purchasing::{
 pub(crate) use refs::Refs;
 pub use stock::{IncomingStockCount, upsert_stock_counts, validate_stock_counts};
 
-use sea_orm::TransactionTrait;
-
-use crate::{StoreError, StoreResult};
-
-/// Starts the batch's transaction (see [`crate::begin_write`]).
-pub(crate) async fn begin<C: TransactionTrait>(conn: &C) -> StoreResult<C::Transaction> {
-    Ok(crate::begin_write(conn).await?)
-}
+use crate::StoreError;
 
 /// Event appended when products were inserted or updated.
 pub const PRODUCTS_EVENT: &str = "data.products";

@@ -190,7 +190,7 @@ pub async fn upsert_production_runs<C: ConnectionTrait + TransactionTrait>(
     items: &[IncomingProductionRun],
     now: DateTime<Utc>,
 ) -> StoreResult<BatchCounts> {
-    let txn = super::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let (problems, resolved) = check(&Refs::load(&txn).await?, items);
     if !problems.is_empty() {
         return Err(refused(&problems));

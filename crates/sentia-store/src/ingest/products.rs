@@ -145,7 +145,7 @@ pub async fn upsert_products<C: ConnectionTrait + TransactionTrait>(
     items: &[IncomingProduct],
     now: DateTime<Utc>,
 ) -> StoreResult<BatchCounts> {
-    let txn = super::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let problems = check(&sku_owners(&txn).await?, items);
     if !problems.is_empty() {
         return Err(refused(&problems));

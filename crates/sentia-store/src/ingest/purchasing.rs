@@ -191,7 +191,7 @@ pub async fn upsert_purchase_orders<C: ConnectionTrait + TransactionTrait>(
     items: &[IncomingPurchaseOrder],
     now: DateTime<Utc>,
 ) -> StoreResult<BatchCounts> {
-    let txn = super::begin(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let (problems, resolved) = check(&Refs::load(&txn).await?, items);
     if !problems.is_empty() {
         return Err(refused(&problems));

@@ -297,7 +297,7 @@ async fn emit<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-pub(crate) use crate::begin_write;
+use crate::begin_write;
 
 fn json_value(v: &serde_json::Value) -> Value {
     Value::Json(Some(Box::new(v.clone())))

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionSession, TransactionTrait, Value};
 
 use super::{
-    BACKOFF_BASE, BACKOFF_CAP, BACKOFF_JITTER, JOB_COLS, Job, begin_write, emit, job_of,
-    json_value, refused, update_one,
+    BACKOFF_BASE, BACKOFF_CAP, BACKOFF_JITTER, JOB_COLS, Job, emit, job_of, json_value, refused,
+    update_one,
 };
 use crate::forecasting::stmt;
 use crate::{StoreError, StoreResult};
@@ -31,7 +31,7 @@ pub async fn claim<C: ConnectionTrait + TransactionTrait>(
         return Ok(None);
     }
     let now = crate::db_time(now);
-    let txn = begin_write(db).await?;
+    let txn = crate::begin_write(db).await?;
     let b = txn.get_database_backend();
     let lock = if b == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
@@ -205,7 +205,7 @@ async fn fail_with<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> StoreResult<Job> {
     let now = crate::db_time(now);
-    let txn = begin_write(conn).await?;
+    let txn = crate::begin_write(conn).await?;
     let b = txn.get_database_backend();
     let lock = if b == DatabaseBackend::Postgres {
         " FOR UPDATE"
