@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sentia_store::demo::{self, DemoConfig};
+use sentia_store::forecasting as store;
 use sentia_store::testing::{TestDb, backends};
 use sentia_store::{StoreError, connect, migrate};
 
@@ -196,7 +197,86 @@ async fn demo_books_reconcile_on_every_backend() {
             "{backend}: {again:?}"
         );
 
+        // A forecast run, its forecast and a planner's override of it: they describe the
+        // data being cleared, so they go with it.
+        let now = chrono::Utc::now();
+        let run = store::start_run(&db, "test", "test", now)
+            .await
+            .expect("run");
+        let week = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let forecast = store::NewForecast {
+            sku: "GIN-70".into(),
+            channel: "AMZ-UK".into(),
+            granularity: "week".into(),
+            season: 52,
+            model: "ensemble".into(),
+            engine_version: "test".into(),
+            parameters: serde_json::json!({}),
+            horizon: 1,
+            origin_date: week - chrono::Days::new(7),
+            frozen: false,
+            points: vec![store::ForecastPoint {
+                step: 1,
+                period_start: week,
+                point: 10.0,
+                lo80: 8.0,
+                hi80: 12.0,
+                lo95: 6.0,
+                hi95: 14.0,
+            }],
+            metrics: Vec::new(),
+        };
+        store::complete_run(&db, run.id, &[forecast], true, now, 1)
+            .await
+            .expect("stored");
+        let user = sentia_store::users::upsert(
+            &db,
+            "planner@example.com",
+            "Planner",
+            sentia_core::reference::Role::Manager,
+            "x",
+            now,
+        )
+        .await
+        .expect("user");
+        let base = store::current_forecasts(&db).await.expect("current")[0].id;
+        for value in [12.0, 14.0] {
+            store::create_override(
+                &db,
+                &store::NewOverride {
+                    sku: "GIN-70".into(),
+                    channel: "AMZ-UK".into(),
+                    period_start: week,
+                    value,
+                    reason: "promotion".into(),
+                    user_id: user,
+                    base_forecast_id: Some(base),
+                    base_point: Some(10.0),
+                    created_at: now,
+                },
+            )
+            .await
+            .expect("override");
+        }
+
         demo::clear(&db).await.expect("clear");
+        for table in [
+            "forecast_runs",
+            "forecasts",
+            "forecast_points",
+            "forecast_overrides",
+        ] {
+            assert_eq!(
+                scalar(&db, &format!("SELECT COUNT(*) FROM {table}")).await,
+                0,
+                "{backend}: {table} cleared"
+            );
+        }
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM users").await,
+            1,
+            "users stay"
+        );
         assert_eq!(scalar(&db, "SELECT COUNT(*) FROM products").await, 0);
         assert_eq!(scalar(&db, "SELECT COUNT(*) FROM stock_movements").await, 0);
         assert_eq!(

@@ -15,6 +15,16 @@ const SOURCE: &str = "demo";
 
 /// Business tables, children before parents: the order [`clear`] deletes in (and the reverse
 /// of the insert order).
+/// Forecasts and planner overrides: they describe the data being replaced, so a clear deletes
+/// them first (the audit log keeps who overrode what). The demo never writes them.
+const FORECAST_TABLES: [&str; 5] = [
+    "forecast_overrides",
+    "forecast_model_metrics",
+    "forecast_points",
+    "forecasts",
+    "forecast_runs",
+];
+
 const TABLES: [&str; 25] = [
     "cash_balances",
     "cash_movements",
@@ -108,14 +118,14 @@ pub async fn load<C: ConnectionTrait + TransactionTrait>(
     Ok(summary)
 }
 
-/// Deletes all business data and the demo's `app_meta` keys in one transaction, children
-/// before parents. Reference data (currencies, regions), users, roles, sessions, the audit log
+/// Deletes all business data (forecasts and overrides included) and the demo's `app_meta` keys
+/// in one transaction, children before parents. Reference data (currencies, regions), users, roles, sessions, the audit log
 /// and the events outbox stay.
 #[tracing::instrument(skip_all)]
 pub async fn clear<C: ConnectionTrait + TransactionTrait>(db: &C) -> StoreResult<()> {
     let txn = crate::begin_write(db).await?;
     let backend = txn.get_database_backend();
-    for table in TABLES {
+    for table in FORECAST_TABLES.iter().chain(&TABLES) {
         txn.execute_raw(Statement::from_string(
             backend,
             format!("DELETE FROM {table}"),
