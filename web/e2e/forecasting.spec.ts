@@ -36,9 +36,23 @@ async function waitForForecasts(page: Page): Promise<SeriesList> {
   return (await response.json()) as SeriesList;
 }
 
+function name(sku: string, channel: string): string {
+  const c =
+    channel === '*' ? 'All channels' : channel.startsWith('region:') ? `${channel.slice(7)} (all channels)` : channel;
+  return `${sku === '*' ? 'All SKUs' : sku} on ${c}`;
+}
+
 function label(detail: SeriesDetail): string {
   const censored = detail.history.filter((p) => p.censored).length;
-  return `Weekly demand of ${detail.sku} on ${detail.channel}: ${String(detail.history.length)} weeks of history (${String(censored)} with stockouts) and ${String(detail.forecast.length)} forecast weeks with 80% and 95% intervals`;
+  return `Weekly demand of ${name(detail.sku, detail.channel)}: ${String(detail.history.length)} weeks of history (${String(censored)} with stockouts) and ${String(detail.forecast.length)} forecast weeks with 80% and 95% intervals`;
+}
+
+async function detailOf(page: Page, sku: string, channel: string): Promise<SeriesDetail> {
+  const response = await page.request.get(
+    `/api/v1/forecasting/series/${encodeURIComponent(sku)}/${encodeURIComponent(channel)}`,
+  );
+  expect(response.status()).toBe(200);
+  return (await response.json()) as SeriesDetail;
 }
 
 test('the forecasting page shows every demo series with data matching the API', async ({ page }) => {
@@ -85,6 +99,43 @@ test('the forecasting page shows every demo series with data matching the API', 
     const weights = page.getByRole('list', { name: 'Model weights' });
     await expect(weights.getByRole('listitem')).toHaveCount(detail.weights.length);
     if (detail.weight_reason) await expect(page.getByText(detail.weight_reason)).toBeVisible();
+  }
+});
+
+test('every total is on the page and adds up to its series', async ({ page }) => {
+  test.setTimeout(300_000);
+  await signIn(page, 'manager@sentia.demo');
+  const list = await waitForForecasts(page);
+  expect(list.totals).toHaveLength(1 + 3 + 6 + 9);
+
+  // The UK total equals the sum of the UK series, week by week.
+  const uk = await detailOf(page, '*', 'region:UK');
+  const parts = list.series.filter((s) => s.region === 'UK');
+  expect(parts.length).toBeGreaterThan(0);
+  const sums = Array.from({ length: uk.forecast.length }, () => 0);
+  for (const s of parts) {
+    const d = await detailOf(page, s.sku, s.channel);
+    d.forecast.forEach((p, k) => {
+      sums[k] = (sums[k] ?? 0) + p.point;
+    });
+  }
+  uk.forecast.forEach((p, k) => {
+    expect(p.point).toBeCloseTo(sums[k] ?? Number.NaN, 6);
+  });
+
+  await page.goto('/forecasting');
+  for (const total of list.totals) {
+    const detail = await detailOf(page, total.sku, total.channel);
+    await page.getByLabel('SKU', { exact: true }).selectOption(total.sku);
+    await page.getByLabel('Channel', { exact: true }).selectOption(total.channel);
+    await expect(page.getByRole('img', { name: label(detail) })).toBeVisible();
+    await expect(page.getByTestId('reconciliation-method')).toContainText('MinT');
+    const table = page.getByRole('table', { name: 'Base and reconciled forecast' });
+    await expect(table.getByRole('row')).toHaveCount(detail.forecast.length + 1);
+    const first = detail.forecast[0];
+    if (first) await expect(table.getByRole('row').nth(1)).toContainText(first.point.toFixed(1));
+    // A total is not overridden itself.
+    await expect(page.getByRole('form', { name: 'Override the forecast' })).toHaveCount(0);
   }
 });
 

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 /// 9 SKUs × 6 channels.
 const SERIES: usize = 54;
+/// Totals: overall, 3 regions, 6 channels, 9 SKUs.
+const TOTALS: usize = 1 + 3 + 6 + 9;
 
 async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
     let r = client.get(app.url(path)).send().await.expect("request");
@@ -123,8 +125,47 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
             .scalar("SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE")
             .await;
         assert_eq!(
-            current, SERIES as i64,
-            "{backend}: one current forecast per series"
+            current,
+            (SERIES + TOTALS) as i64,
+            "{backend}: one current forecast per series and per total"
+        );
+        let totals = list["totals"].as_array().unwrap();
+        assert_eq!(totals.len(), TOTALS, "{backend}");
+        assert!(
+            totals
+                .iter()
+                .all(|s| s["forecast_units"].as_f64().is_some()),
+            "{backend}: every total has a forecast"
+        );
+
+        // Every total, current and frozen, equals the sum of its series at every step.
+        let incoherent = app
+            .scalar(
+                "SELECT COUNT(*) FROM forecasts t JOIN forecast_points tp ON tp.forecast_id = t.id \
+                 WHERE (t.sku = '*' OR t.channel = '*' OR t.channel LIKE 'region:%') \
+                 AND ABS(tp.point - (SELECT COALESCE(SUM(bp.point), 0) FROM forecasts b \
+                     JOIN forecast_points bp ON bp.forecast_id = b.id \
+                     JOIN channels c ON c.code = b.channel \
+                     WHERE b.run_id = t.run_id AND b.origin_date = t.origin_date \
+                     AND b.sku <> '*' AND bp.step = tp.step \
+                     AND (t.sku = '*' OR b.sku = t.sku) \
+                     AND (t.channel = '*' OR b.channel = t.channel \
+                          OR t.channel = 'region:' || c.region))) > 1e-6",
+            )
+            .await;
+        assert_eq!(incoherent, 0, "{backend}: totals that do not add up");
+        let (status, total) =
+            get(&app, &app.client, "/api/v1/forecasting/series/*/region:UK").await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {total}");
+        assert_eq!(total["forecast"].as_array().unwrap().len(), 13);
+        assert_eq!(
+            total["parameters"]["reconciliation"]["method"], "mint_shrink",
+            "{backend}: {}",
+            total["parameters"]["reconciliation"]
+        );
+        assert!(
+            !total["history"].as_array().unwrap().is_empty(),
+            "{backend}: a total has its summed history"
         );
         assert!(
             forecasts > current,
@@ -175,7 +216,7 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         let current = app
             .scalar("SELECT COUNT(*) FROM forecasts WHERE frozen = FALSE")
             .await;
-        assert_eq!(current, SERIES as i64, "{backend}");
+        assert_eq!(current, (SERIES + TOTALS) as i64, "{backend}");
         let (_, d2) = get(
             &app,
             &app.client,
@@ -517,6 +558,16 @@ async fn bad_input_is_refused_naming_the_field() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         assert_eq!(error_code(&r.json().await.unwrap()), "invalid_body");
+        // A total is the sum of its series: it is not overridden itself.
+        let (status, err) = post(
+            &app,
+            &app.client,
+            "/api/v1/forecasting/series/GIN-70/*/overrides",
+            Some(json!({"period_start": week, "value": 1.0, "reason": "x"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}: {err}");
+        assert_eq!(field(&err), "channel", "{backend}: {err}");
         let n = app.scalar("SELECT COUNT(*) FROM forecast_overrides").await;
         assert_eq!(n, 0, "{backend}: nothing refused was stored");
         app.finish().await;

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sentia_store::demo::{self, DemoConfig};
-use sentia_store::forecasting::history::demand_history;
+use sentia_store::forecasting::history::{REGION_PREFIX, TOTAL_KEY, demand_history};
 use sentia_store::testing::{TestDb, backends};
 use sentia_store::{connect, migrate};
 
@@ -64,6 +64,62 @@ async fn weekly_history_matches_the_sales_and_stock_tables() {
             total as i64,
             scalar(&db, &sql).await,
             "{backend}: units add up"
+        );
+
+        // Totals: overall, 3 regions, 6 channels, 9 SKUs, each the sum of its parts.
+        assert_eq!(h.totals.len(), 1 + 3 + 6 + 9, "{backend}");
+        let overall = h.find(TOTAL_KEY, TOTAL_KEY).expect("the overall total");
+        let overall_units: f64 = overall.periods.iter().filter_map(|p| p.units).sum();
+        assert_eq!(
+            overall_units as i64, total as i64,
+            "{backend}: the total adds up"
+        );
+        for t in &h.totals {
+            assert!(!t.is_bottom());
+            let parts: Vec<_> = h
+                .series
+                .iter()
+                .filter(|s| {
+                    (t.sku == TOTAL_KEY || t.sku == s.sku)
+                        && (t.channel == TOTAL_KEY
+                            || t.channel == s.channel
+                            || t.channel == format!("{REGION_PREFIX}{}", s.region))
+                })
+                .collect();
+            assert!(!parts.is_empty(), "{backend}: {} / {}", t.sku, t.channel);
+            for (w, p) in t.periods.iter().enumerate() {
+                let sum: f64 = parts.iter().filter_map(|s| s.periods[w].units).sum();
+                assert_eq!(
+                    p.units.unwrap_or(0.0),
+                    sum,
+                    "{backend}: {} / {} week {w}",
+                    t.sku,
+                    t.channel
+                );
+                assert!(
+                    !p.censored
+                        || parts
+                            .iter()
+                            .any(|s| s.periods[w].censored || s.periods[w].units.is_none()),
+                    "{backend}: a total is censored only by its parts"
+                );
+            }
+        }
+        // One small series out of stock does not censor the whole company's week.
+        let weeks_with_a_stockout = (0..overall.periods.len())
+            .filter(|&w| h.series.iter().any(|s| s.periods[w].censored))
+            .count();
+        let overall_censored = overall.periods.iter().filter(|p| p.censored).count();
+        assert!(
+            overall_censored < weeks_with_a_stockout,
+            "{backend}: {overall_censored} of {weeks_with_a_stockout}"
+        );
+        assert_eq!(
+            h.totals
+                .iter()
+                .filter(|t| t.channel.starts_with(REGION_PREFIX))
+                .count(),
+            3
         );
 
         // Censoring against the stock ledger for one SKU × channel with stockouts.

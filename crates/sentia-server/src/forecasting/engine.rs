@@ -170,6 +170,11 @@ pub struct SeriesOutcome {
     pub censored: usize,
     /// Gaps (no data).
     pub gaps: usize,
+    /// Backtest errors of the combination (actual − point) at every origin and step, keyed
+    /// by `origin · HORIZON + step` (the origin as the periods of history it saw, the step
+    /// from 0), so that series on one calendar line up; censored and missing periods are left
+    /// out. Reconciliation weighs the series of a hierarchy by these.
+    pub residuals: Vec<(usize, f64)>,
 }
 
 /// Builds the engine's series from weekly periods.
@@ -507,6 +512,18 @@ pub fn forecast(periods: &[DemandPeriod], season: usize) -> Result<SeriesOutcome
     }
     let refs: Vec<(usize, &Path)> = combined_folds.iter().map(|(t, p)| (*t, p)).collect();
     let combined_scores = score(&series, &refs, scale);
+    let residuals = combined_folds
+        .iter()
+        .flat_map(|(t, p)| {
+            let (t, series) = (*t, &series);
+            p.point.iter().enumerate().filter_map(move |(k, f)| {
+                let i = t + k;
+                (i < series.len() && !series.is_censored(i))
+                    .then(|| (t * HORIZON + k, series.values()[i] - f))
+                    .filter(|(_, e)| e.is_finite())
+            })
+        })
+        .collect();
     Ok(SeriesOutcome {
         models: outcomes,
         combined,
@@ -517,6 +534,7 @@ pub fn forecast(periods: &[DemandPeriod], season: usize) -> Result<SeriesOutcome
         history: series.len(),
         censored: periods.iter().filter(|p| p.censored).count(),
         gaps: series.gaps().len(),
+        residuals,
     })
 }
 

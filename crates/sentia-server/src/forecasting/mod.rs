@@ -1,8 +1,8 @@
 //! Demand forecasting in the product: background runs over the weekly demand history of
-//! every SKU × channel ([`runner`]), the per-series engine protocol ([`engine`]), the
-//! combination weights ([`ensemble`]), the trend/seasonal decomposition shown on the page
-//! ([`decompose`]) and scoring of frozen forecasts and overrides against actuals
-//! ([`accuracy`]).
+//! every SKU × channel and of their totals ([`runner`]), made to add up ([`reconcile`]); the
+//! per-series engine protocol ([`engine`]), the combination weights ([`ensemble`]), the
+//! trend/seasonal decomposition shown on the page ([`decompose`]) and scoring of frozen
+//! forecasts and overrides against actuals ([`accuracy`]).
 
 pub mod accuracy;
 pub mod adjusted;
@@ -10,4 +10,5 @@ pub mod decompose;
 pub mod engine;
 pub mod ensemble;
 pub mod history_cache;
+pub mod reconcile;
 pub mod runner;

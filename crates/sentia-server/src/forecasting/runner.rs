@@ -14,6 +14,7 @@ use sentia_store::forecasting::{
 use sentia_store::{Db, StoreError};
 
 use super::engine::{self, HORIZON, Scores};
+use super::reconcile;
 use crate::clock::Clock;
 
 /// Engine and library versions stored with every forecast.
@@ -133,15 +134,18 @@ async fn compute_and_store(
     Ok(series)
 }
 
-/// Forecasts every series as of each origin in `backs` (weeks before the end of the
-/// history; 0 = now), using every core.
+/// Forecasts every series and every total as of each origin in `backs` (weeks before the end
+/// of the history; 0 = now), using every core, then reconciles each origin's forecasts so
+/// that every total equals the sum of its series ([`reconcile::reconcile`]).
 pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
+    let nodes: Vec<&DemandSeries> = history.series.iter().chain(&history.totals).collect();
     let mut tasks: Vec<(usize, usize)> = Vec::new();
-    for i in 0..history.series.len() {
-        tasks.extend(backs.iter().map(|k| (i, *k)));
+    for &back in backs {
+        tasks.extend((0..nodes.len()).map(|i| (i, back)));
     }
     let next = AtomicUsize::new(0);
-    let out: Mutex<Vec<(usize, NewForecast)>> = Mutex::new(Vec::with_capacity(tasks.len()));
+    type Done = (usize, NewForecast, Vec<(usize, f64)>);
+    let out: Mutex<Vec<Done>> = Mutex::new(Vec::with_capacity(tasks.len()));
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(tasks.len().max(1));
@@ -153,16 +157,28 @@ pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
                     let Some(&(i, back)) = tasks.get(t) else {
                         break;
                     };
-                    if let Some(f) = forecast_one(&history.series[i], back) {
-                        out.lock().unwrap_or_else(|e| e.into_inner()).push((t, f));
+                    if let Some((f, r)) = forecast_node(nodes[i], back) {
+                        out.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((t, f, r));
                     }
                 }
             });
         }
     });
     let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
-    v.sort_by_key(|(t, _)| *t);
-    v.into_iter().map(|(_, f)| f).collect()
+    v.sort_by_key(|(t, _, _)| *t);
+    let mut result = Vec::with_capacity(v.len());
+    for &back in backs {
+        let (mut forecasts, residuals): (Vec<NewForecast>, Vec<Vec<(usize, f64)>>) = v
+            .iter()
+            .filter(|(t, _, _)| tasks[*t].1 == back)
+            .map(|(_, f, r)| (f.clone(), r.clone()))
+            .unzip();
+        reconcile::reconcile(&history.series, &mut forecasts, &residuals);
+        result.extend(forecasts);
+    }
+    result
 }
 
 fn metrics_row(name: &str, s: &Scores, weight: f64, note: Option<String>) -> ModelMetrics {
@@ -182,12 +198,18 @@ fn metrics_row(name: &str, s: &Scores, weight: f64, note: Option<String>) -> Mod
     }
 }
 
-/// One series as of `back` weeks before the end of its history (0 = the current forecast).
-/// `None` when the history is too short to cut.
-pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
+/// One series or total as of `back` weeks before the end of its history (0 = the current
+/// forecast), before reconciliation, with its backtest errors (see
+/// [`engine::SeriesOutcome::residuals`]). `None` when the
+/// history is too short to cut.
+pub fn forecast_node(
+    series: &DemandSeries,
+    back: usize,
+) -> Option<(NewForecast, Vec<(usize, f64)>)> {
     let n = series.periods.len().checked_sub(back)?;
     let periods = &series.periods[..n];
     let origin = periods.last()?.start;
+    let mut residuals = Vec::new();
     let (path, metrics, parameters) = match engine::forecast(periods, WEEK_SEASON) {
         Ok(out) => {
             let mut metrics: Vec<ModelMetrics> = out
@@ -222,6 +244,7 @@ pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
                 "intermittent": out.intermittent,
                 "adi": out.adi,
             });
+            residuals = out.residuals;
             (out.combined, metrics, params)
         }
         Err(e) => {
@@ -252,7 +275,7 @@ pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
             hi95: path.hi95[k],
         })
         .collect();
-    Some(NewForecast {
+    let forecast = NewForecast {
         sku: series.sku.clone(),
         channel: series.channel.clone(),
         granularity: "week".into(),
@@ -265,7 +288,8 @@ pub fn forecast_one(series: &DemandSeries, back: usize) -> Option<NewForecast> {
         frozen: back > 0,
         points,
         metrics,
-    })
+    };
+    Some((forecast, residuals))
 }
 
 /// Starts a run of current forecasts in the background and returns its record; refused with

@@ -37,7 +37,7 @@ pub struct RunRecord {
     pub state: String,
     /// What started it (`startup`, `api:<user id>`, `cli`).
     pub triggered_by: String,
-    /// Series forecast (set when it succeeds).
+    /// SKU × channel series forecast, totals not counted (set when it succeeds).
     pub series_count: i32,
     /// Wall time in milliseconds (set when it ends).
     pub duration_ms: Option<i64>,
@@ -383,7 +383,9 @@ pub async fn complete_run<C: ConnectionTrait + TransactionTrait>(
     );
     let mut series = std::collections::HashSet::new();
     for f in forecasts {
-        series.insert((f.sku.as_str(), f.channel.as_str()));
+        if history::is_series_key(&f.sku, &f.channel) {
+            series.insert((f.sku.as_str(), f.channel.as_str()));
+        }
         let row = txn
             .query_one_raw(stmt(
                 b,

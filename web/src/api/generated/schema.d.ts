@@ -606,7 +606,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every SKU × channel series with its current forecast in brief. */
+        /** Every SKU × channel series and every total with its current forecast in brief. */
         get: operations["list_forecast_series"];
         put?: never;
         post?: never;
@@ -1662,12 +1662,19 @@ export interface components {
             latest_run?: components["schemas"]["ForecastRun"] | null;
             /** @description Series, by SKU then channel. */
             series: components["schemas"]["ForecastSeriesSummary"][];
+            /**
+             * @description Totals of the series, reconciled so that each equals the sum of its series: overall
+             *     (`sku` and `channel` both `*`), per region (`channel` `region:CODE`), per channel (`sku`
+             *     `*`) and per SKU (`channel` `*`). Each opens like a series
+             *     (`/api/v1/forecasting/series/{sku}/{channel}`, path segments URL-encoded).
+             */
+            totals: components["schemas"]["ForecastSeriesSummary"][];
         };
         /** @description One series in the list, with its current forecast in brief. */
         ForecastSeriesSummary: {
             /** @description Weeks of history with a stockout. */
             censored_weeks: number;
-            /** @description Channel code. */
+            /** @description Channel code (`*` in a total over every channel, `region:CODE` in a region's total). */
             channel: string;
             /**
              * Format: double
@@ -1686,7 +1693,9 @@ export interface components {
              * @description Units ordered over the last 13 complete weeks (uncensored and censored alike).
              */
             recent_units: number;
-            /** @description SKU code. */
+            /** @description Region of the channel (`*` in a total across regions). */
+            region: string;
+            /** @description SKU code (`*` in a total over every SKU). */
             sku: string;
             /** @description The model with the largest weight. */
             top_model?: string | null;

@@ -147,6 +147,12 @@ pub async fn create_forecast_override(
     crate::auth::require_feature(&state, &user, "forecast_overrides").await?;
     let h = history(&state).await?;
     let s = find_series(&h, &sku, &channel)?;
+    if !s.is_bottom() {
+        return Err(ApiError::unprocessable(
+            "channel",
+            "a total is the sum of its series; override one of its SKU × channel series instead",
+        ));
+    }
     let (period, value, reason) = parse_body(&body)?;
     let period = NaiveDate::parse_from_str(&period, "%Y-%m-%d")
         .map_err(|_| ApiError::unprocessable("period_start", "not a date (YYYY-MM-DD)"))?;

@@ -34,7 +34,7 @@ fn top_model(f: &StoredForecast) -> Option<String> {
         .map(|m| m.model.clone())
 }
 
-/// Every SKU × channel series with its current forecast in brief.
+/// Every SKU × channel series and every total with its current forecast in brief.
 #[utoipa::path(get, path = "/api/v1/forecasting/series", operation_id = "list_forecast_series", tag = "forecasting",
     responses((status = 200, body = ForecastSeriesList), (status = 401, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 503, body = ApiErrorBody)))]
@@ -50,44 +50,42 @@ pub async fn list_forecast_series(
         .map(|f| ((f.forecast.sku.as_str(), f.forecast.channel.as_str()), f))
         .collect();
     let latest_run = store::list_runs(&state.db, 1).await?.into_iter().next();
-    let series = h
-        .series
-        .iter()
-        .map(|s| {
-            let f = by_key.get(&(s.sku.as_str(), s.channel.as_str()));
-            let n = s.periods.len();
-            ForecastSeriesSummary {
-                sku: s.sku.clone(),
-                channel: s.channel.clone(),
-                recent_units: s.periods[n.saturating_sub(SUMMARY_WEEKS)..]
+    let summary = |s: &DemandSeries| {
+        let f = by_key.get(&(s.sku.as_str(), s.channel.as_str()));
+        let n = s.periods.len();
+        ForecastSeriesSummary {
+            sku: s.sku.clone(),
+            channel: s.channel.clone(),
+            region: s.region.clone(),
+            recent_units: s.periods[n.saturating_sub(SUMMARY_WEEKS)..]
+                .iter()
+                .filter_map(|p| p.units)
+                .sum(),
+            forecast_units: f.map(|f| {
+                f.forecast
+                    .points
                     .iter()
-                    .filter_map(|p| p.units)
-                    .sum(),
-                forecast_units: f.map(|f| {
-                    f.forecast
-                        .points
-                        .iter()
-                        .take(SUMMARY_WEEKS)
-                        .map(|p| p.point)
-                        .sum()
-                }),
-                model: f.map(|f| f.forecast.model.clone()),
-                top_model: f.and_then(|f| top_model(f)),
-                wape: f.and_then(|f| {
-                    f.forecast
-                        .metrics
-                        .iter()
-                        .find(|m| m.model == ENSEMBLE)
-                        .and_then(|m| m.wape)
-                }),
-                censored_weeks: s.periods.iter().filter(|p| p.censored).count(),
-                origin_date: f.map(|f| f.forecast.origin_date),
-            }
-        })
-        .collect();
+                    .take(SUMMARY_WEEKS)
+                    .map(|p| p.point)
+                    .sum()
+            }),
+            model: f.map(|f| f.forecast.model.clone()),
+            top_model: f.and_then(|f| top_model(f)),
+            wape: f.and_then(|f| {
+                f.forecast
+                    .metrics
+                    .iter()
+                    .find(|m| m.model == ENSEMBLE)
+                    .and_then(|m| m.wape)
+            }),
+            censored_weeks: s.periods.iter().filter(|p| p.censored).count(),
+            origin_date: f.map(|f| f.forecast.origin_date),
+        }
+    };
     Ok(Json(ForecastSeriesList {
         granularity: "week".into(),
-        series,
+        series: h.series.iter().map(summary).collect(),
+        totals: h.totals.iter().map(summary).collect(),
         latest_run: latest_run.map(Into::into),
     }))
 }
@@ -323,9 +321,12 @@ pub async fn export_forecast_series(
             );
         }
     }
+    // A total's keys (`*`, `region:UK`) make no file name.
+    let name = |k: &str| k.replace('*', "all").replace(':', "-");
     let disposition = format!(
         "attachment; filename=\"sentia-forecast-{}-{}.csv\"",
-        s.sku, s.channel
+        name(&s.sku),
+        name(&s.channel)
     );
     Ok((
         [

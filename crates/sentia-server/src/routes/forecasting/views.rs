@@ -50,10 +50,12 @@ pub struct ForecastRunList {
 /// One series in the list, with its current forecast in brief.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ForecastSeriesSummary {
-    /// SKU code.
+    /// SKU code (`*` in a total over every SKU).
     pub sku: String,
-    /// Channel code.
+    /// Channel code (`*` in a total over every channel, `region:CODE` in a region's total).
     pub channel: String,
+    /// Region of the channel (`*` in a total across regions).
+    pub region: String,
     /// Units ordered over the last 13 complete weeks (uncensored and censored alike).
     pub recent_units: f64,
     /// Forecast units over the next 13 weeks (`None` before the first run).
@@ -77,6 +79,11 @@ pub struct ForecastSeriesList {
     pub granularity: String,
     /// Series, by SKU then channel.
     pub series: Vec<ForecastSeriesSummary>,
+    /// Totals of the series, reconciled so that each equals the sum of its series: overall
+    /// (`sku` and `channel` both `*`), per region (`channel` `region:CODE`), per channel (`sku`
+    /// `*`) and per SKU (`channel` `*`). Each opens like a series
+    /// (`/api/v1/forecasting/series/{sku}/{channel}`, path segments URL-encoded).
+    pub totals: Vec<ForecastSeriesSummary>,
     /// The newest run, if any.
     pub latest_run: Option<ForecastRun>,
 }

@@ -13,6 +13,7 @@ import { AccuracyPanel } from '@/features/forecasting/components/accuracy-panel'
 import { ModelTable } from '@/features/forecasting/components/model-table';
 import { OverridesPanel } from '@/features/forecasting/components/overrides-panel';
 import { buildDecompositionOption, buildForecastOption, forecastChartLabel } from '@/features/forecasting/lib/forecast-chart';
+import { channelLabel, channelOptions, isTotal, seriesLabel, skuLabel, skuOptions } from '@/features/forecasting/lib/series-keys';
 import { ErrorAlert } from '@/shared/components/alert';
 import { Button, buttonClass } from '@/shared/components/button';
 import { EChart } from '@/shared/components/echart';
@@ -31,10 +32,6 @@ interface ForecastingPageProps {
 }
 
 const select = 'h-9 rounded-md border-0 bg-white py-0 pr-8 pl-2.5 text-sm shadow-sm ring-1 ring-inset ring-slate-300';
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
 
 function RunStatus({ list }: { list: SeriesList }) {
   const run = list.latest_run;
@@ -72,6 +69,71 @@ function WeightsPanel({ detail }: { detail: SeriesDetail }) {
   );
 }
 
+interface Reconciliation {
+  method?: string;
+  shrinkage?: number | null;
+  residuals?: number;
+  clipped_at_zero?: boolean;
+  fallbacks?: string[];
+  base_point?: number[];
+}
+
+const methodNames: Record<string, string> = {
+  mint_shrink: 'MinT with a shrunk error covariance',
+  wls_var: 'weighted least squares (error variances)',
+  ols: 'ordinary least squares',
+  bottom_up: 'bottom-up sums',
+  none: 'not reconciled',
+};
+
+/** How a total was made to equal the sum of its series. */
+function ReconciliationPanel({ detail }: { detail: SeriesDetail }) {
+  const titleId = useId();
+  const params = detail.parameters as { reconciliation?: Reconciliation } | null;
+  const r = params?.reconciliation;
+  const base = r?.base_point ?? [];
+  const rows = detail.forecast.map((p, k) => ({ ...p, base: base[k] }));
+  return (
+    <Panel
+      title="Reconciliation"
+      titleId={titleId}
+      description="A total is forecast on its own and then reconciled with every other total and series, so that each total equals the sum of its series week by week. Override its series to change it."
+    >
+      {r ? (
+        <div className="space-y-3 text-sm text-slate-700">
+          <p data-testid="reconciliation-method">
+            Method: {methodNames[r.method ?? 'none'] ?? r.method}
+            {r.shrinkage !== null && r.shrinkage !== undefined ? `, shrinkage ${r.shrinkage.toFixed(2)}` : ''}
+            {r.residuals !== undefined ? `, from ${String(r.residuals)} backtest errors per series` : ''}
+            {r.clipped_at_zero ? '; series reconciled below zero were set to zero and the totals summed again' : ''}.
+          </p>
+          {r.fallbacks && r.fallbacks.length > 0 ? <p>Fallbacks: {r.fallbacks.join('; ')}</p> : null}
+          <table className="min-w-full text-sm" aria-label="Base and reconciled forecast">
+            <thead>
+              <tr>
+                <th className="px-3 py-2 text-left text-xs font-semibold uppercase text-slate-500">Week</th>
+                <th className="px-3 py-2 text-right text-xs font-semibold uppercase text-slate-500">Own forecast</th>
+                <th className="px-3 py-2 text-right text-xs font-semibold uppercase text-slate-500">Reconciled</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((p) => (
+                <tr key={p.period_start} className="border-t border-slate-100">
+                  <td className="px-3 py-1.5">{p.period_start}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{p.base === undefined ? '—' : p.base.toFixed(1)}</td>
+                  <td className="px-3 py-1.5 text-right tabular-nums">{p.point.toFixed(1)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <EmptyState title="Not reconciled yet">The next forecast run reconciles the totals.</EmptyState>
+      )}
+    </Panel>
+  );
+}
+
 function SeriesPanels({ detail, canOverride }: { detail: SeriesDetail; canOverride: boolean }) {
   const chartId = useId();
   const modelsId = useId();
@@ -99,10 +161,14 @@ function SeriesPanels({ detail, canOverride }: { detail: SeriesDetail; canOverri
         <WeightsPanel detail={detail} />
       </div>
       <Panel title="Decomposition" titleId={decompId} description={detail.decomposition.method}>
-        <EChart option={decompOption} ariaLabel={`Trend, seasonal and remainder of ${detail.sku} on ${detail.channel}`} className="h-64" />
+        <EChart option={decompOption} ariaLabel={`Trend, seasonal and remainder of ${seriesLabel(detail.sku, detail.channel)}`} className="h-64" />
       </Panel>
       <AccuracyPanel points={detail.accuracy} />
-      <OverridesPanel detail={detail} canOverride={canOverride} />
+      {isTotal(detail.sku, detail.channel) ? (
+        <ReconciliationPanel detail={detail} />
+      ) : (
+        <OverridesPanel detail={detail} canOverride={canOverride} />
+      )}
     </div>
   );
 }
@@ -113,10 +179,13 @@ export function ForecastingPage({ canRun, canOverride, canExport = true }: Forec
   const [params, setParams] = useSearchParams();
   const list = useQuery(seriesListQuery);
   const startRun = useStartRun();
-  const skus = unique(list.data?.series.map((s) => s.sku) ?? []);
-  const channels = unique(list.data?.series.map((s) => s.channel) ?? []);
-  const sku = params.get('sku') ?? skus[0] ?? '';
-  const channel = params.get('channel') ?? channels[0] ?? '';
+  const skus = list.data ? skuOptions(list.data) : [];
+  const firstSku = skus.find((s) => s !== '*') ?? '';
+  const sku = params.get('sku') ?? firstSku;
+  const channels = list.data ? channelOptions(list.data, sku) : [];
+  const wanted = params.get('channel');
+  // A channel that does not exist beside this SKU (a region for one SKU) falls back.
+  const channel = wanted !== null && channels.includes(wanted) ? wanted : (channels[0] ?? '');
   const detail = useQuery({ ...seriesDetailQuery(sku, channel), enabled: sku !== '' && channel !== '' });
 
   function choose(key: 'sku' | 'channel', value: string) {
@@ -149,7 +218,7 @@ export function ForecastingPage({ canRun, canOverride, canExport = true }: Forec
     <>
       <PageHeader
         title="Forecasting"
-        description={list.data ? <RunStatus list={list.data} /> : 'Weekly demand forecast per SKU and channel.'}
+        description={list.data ? <RunStatus list={list.data} /> : 'Weekly demand forecast per SKU and channel, and their totals.'}
       >
         <div>
           <label htmlFor={skuId} className="mb-1 block text-sm text-slate-600">
@@ -158,7 +227,7 @@ export function ForecastingPage({ canRun, canOverride, canExport = true }: Forec
           <select id={skuId} className={select} value={sku} onChange={(e) => { choose('sku', e.target.value); }}>
             {skus.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {skuLabel(s)}
               </option>
             ))}
           </select>
@@ -170,7 +239,7 @@ export function ForecastingPage({ canRun, canOverride, canExport = true }: Forec
           <select id={channelId} className={select} value={channel} onChange={(e) => { choose('channel', e.target.value); }}>
             {channels.map((c) => (
               <option key={c} value={c}>
-                {c}
+                {channelLabel(c)}
               </option>
             ))}
           </select>

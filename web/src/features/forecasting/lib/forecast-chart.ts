@@ -1,3 +1,4 @@
+import { seriesLabel } from '@/features/forecasting/lib/series-keys';
 import type { SeriesDetail } from '@/features/forecasting/api/forecasting-queries';
 import type { ChartOption } from '@/shared/components/echart';
 import { formatCount } from '@/shared/lib/format';
@@ -97,5 +98,5 @@ export function buildDecompositionOption(detail: SeriesDetail): ChartOption {
 /** Accessible summary of the forecast chart; the end-to-end test compares it with the API. */
 export function forecastChartLabel(detail: SeriesDetail): string {
   const censored = detail.history.filter((p) => p.censored).length;
-  return `Weekly demand of ${detail.sku} on ${detail.channel}: ${String(detail.history.length)} weeks of history (${String(censored)} with stockouts) and ${String(detail.forecast.length)} forecast weeks with 80% and 95% intervals`;
+  return `Weekly demand of ${seriesLabel(detail.sku, detail.channel)}: ${String(detail.history.length)} weeks of history (${String(censored)} with stockouts) and ${String(detail.forecast.length)} forecast weeks with 80% and 95% intervals`;
 }
