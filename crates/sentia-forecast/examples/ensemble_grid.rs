@@ -11,13 +11,15 @@
 //! `--reselect 1` backtests every member with its whole model selection on each fold.
 //!
 //! A variant is `key=value` pairs split by commas: `folds`, `shrink`, `power`, `trim`, `prior`,
-//! `tail`, `segments`, `worst` (as in the ensemble's name), `drop=a+b` (members left out) and `median=1`
-//! (weighted median). `default` is the default ensemble.
+//! `tail`, `segments`, `worst` (as in the ensemble's name), `drop=a+b` (members left out),
+//! `gate=a+b` (members kept only for series that pass the seasonality test,
+//! [`sentia_forecast::checks::seasonal_at_lag`]) and `median=1` (weighted median). `default` is the default ensemble.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sentia_forecast::bench::read_long_csv;
+use sentia_forecast::checks::seasonal_at_lag;
 use sentia_forecast::metrics;
 use sentia_forecast::models::{Combination, ENSEMBLE_MEMBERS, Ensemble, by_name};
 use sentia_forecast::{Forecast, Series};
@@ -28,6 +30,8 @@ struct Variant {
     label: String,
     ensemble: Ensemble,
     keep: Vec<bool>,
+    /// Members kept only for series that pass the seasonality test.
+    gate: Vec<bool>,
 }
 
 fn ensemble(season: usize, horizon: usize) -> Ensemble {
@@ -41,15 +45,20 @@ fn ensemble(season: usize, horizon: usize) -> Ensemble {
 fn variant(spec: &str, season: usize, horizon: usize) -> Result<Variant, String> {
     let mut e = ensemble(season, horizon);
     let mut keep = vec![true; ENSEMBLE_MEMBERS.len()];
+    let mut gate = vec![false; ENSEMBLE_MEMBERS.len()];
     for kv in spec.split(',').filter(|s| !s.is_empty() && *s != "default") {
         let (k, v) = kv.split_once('=').ok_or(format!("bad setting {kv}"))?;
-        if k == "drop" {
+        if k == "drop" || k == "gate" {
             for name in v.split('+') {
                 let i = ENSEMBLE_MEMBERS
                     .iter()
                     .position(|m| *m == name)
                     .ok_or(format!("unknown member {name}"))?;
-                keep[i] = false;
+                if k == "drop" {
+                    keep[i] = false;
+                } else {
+                    gate[i] = true;
+                }
             }
             continue;
         }
@@ -71,6 +80,7 @@ fn variant(spec: &str, season: usize, horizon: usize) -> Result<Variant, String>
         label: spec.to_owned(),
         ensemble: e,
         keep,
+        gate,
     })
 }
 
@@ -133,6 +143,7 @@ fn main() -> ExitCode {
     for t in &mut tallies {
         t.by_step = vec![(0, 0); horizon];
     }
+    let mut seasonal_series = 0usize;
     for s in &series {
         let mut x = match Series::new(s.train.clone()).and_then(|x| x.with_season(season)) {
             Ok(x) => x,
@@ -147,8 +158,16 @@ fn main() -> ExitCode {
         };
         let members = runs.forecasts(horizon, &LEVELS);
         let refs: Vec<Option<&Forecast>> = members.iter().map(Option::as_ref).collect();
+        let seasonal = seasonal_at_lag(&s.train, season);
+        seasonal_series += usize::from(seasonal);
         for (v, t) in variants.iter().zip(&mut tallies) {
-            let settled = v.ensemble.settle_members(&runs, &v.keep);
+            let keep: Vec<bool> = v
+                .keep
+                .iter()
+                .zip(&v.gate)
+                .map(|(k, g)| *k && (seasonal || !g))
+                .collect();
+            let settled = v.ensemble.settle_members(&runs, &keep);
             let mut fc = Forecast::default();
             if settled.combine(&refs, horizon, &LEVELS, &mut fc).is_err() {
                 t.failures += 1;
@@ -201,6 +220,10 @@ fn main() -> ExitCode {
             t.failures
         );
     }
+    println!(
+        "seasonal at lag {season} (90% autocorrelation test): {seasonal_series} of {} series",
+        series.len()
+    );
     let n = series.len().max(1) as f64;
     for (v, t) in variants.iter().zip(&tallies) {
         let steps: Vec<String> = t

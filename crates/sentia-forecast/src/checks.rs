@@ -148,6 +148,28 @@ pub fn outliers(series: &Series) -> Vec<usize> {
         .collect()
 }
 
+/// Whether `values` are seasonal at lag `m` by the classical autocorrelation test (the one
+/// R's `thetaf` and statsforecast's Theta use): the lag-`m` autocorrelation exceeds its 90%
+/// one-sided limit `1.645·√((1 + 2·Σ_{k<m} r_k²) / n)` under Bartlett's variance for a process
+/// with no correlation beyond lag `m − 1`. Needs more than two seasons (`false` otherwise, as
+/// for a constant series).
+pub fn seasonal_at_lag(values: &[f64], m: usize) -> bool {
+    let n = values.len();
+    if m < 2 || n <= 2 * m {
+        return false;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
+    let c0: f64 = dev.iter().map(|d| d * d).sum();
+    if !c0.is_finite() || c0 <= 0.0 {
+        return false;
+    }
+    let r = |k: usize| dev[k..].iter().zip(&dev).map(|(a, b)| a * b).sum::<f64>() / c0;
+    let spread: f64 = (1..m).map(|k| r(k).powi(2)).sum();
+    let limit = 1.645 * ((1.0 + 2.0 * spread) / n as f64).sqrt();
+    r(m).abs() > limit
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -161,6 +183,31 @@ fn median(v: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_seasonality_test_tells_a_season_from_noise_and_trend() {
+        let season: Vec<f64> = (0..60)
+            .map(|t| 100.0 + 20.0 * (std::f64::consts::TAU * t as f64 / 12.0).sin())
+            .collect();
+        assert!(seasonal_at_lag(&season, 12));
+        // A straight trend has large autocorrelations at every lag, so its lag-12 one stays
+        // inside the widened limit.
+        let trend: Vec<f64> = (0..60).map(|t| t as f64).collect();
+        assert!(!seasonal_at_lag(&trend, 12));
+        // Deterministic noise (an LCG), no season.
+        let mut x = 12_345u64;
+        let noise: Vec<f64> = (0..120)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 33) as f64 / (1u64 << 31) as f64
+            })
+            .collect();
+        assert!(!seasonal_at_lag(&noise, 12));
+        // Too short, constant, or no season length: not seasonal.
+        assert!(!seasonal_at_lag(&season[..24], 12));
+        assert!(!seasonal_at_lag(&[5.0; 60], 12));
+        assert!(!seasonal_at_lag(&season, 1));
+    }
 
     #[test]
     fn refuses_non_finite_with_index() {
