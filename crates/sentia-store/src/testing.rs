@@ -90,3 +90,31 @@ impl TestDb {
         Ok(())
     }
 }
+
+/// A one-week ensemble forecast of GIN-70 on AMZ-UK for the week of 2026-11-30 (point 10,
+/// 80% 8–12, 95% 6–14), for tests that store forecasts.
+pub fn one_week_forecast() -> crate::forecasting::NewForecast {
+    let week = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+    crate::forecasting::NewForecast {
+        sku: "GIN-70".into(),
+        channel: "AMZ-UK".into(),
+        granularity: "week".into(),
+        season: 52,
+        model: "ensemble".into(),
+        engine_version: "test".into(),
+        parameters: serde_json::json!({}),
+        horizon: 1,
+        origin_date: week - chrono::Days::new(7),
+        frozen: false,
+        points: vec![crate::forecasting::ForecastPoint {
+            step: 1,
+            period_start: week,
+            point: 10.0,
+            lo80: 8.0,
+            hi80: 12.0,
+            lo95: 6.0,
+            hi95: 14.0,
+        }],
+        metrics: Vec::new(),
+    }
+}

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sentia_store::demo::{self, DemoConfig};
 use sentia_store::forecasting as store;
-use sentia_store::testing::{TestDb, backends};
+use sentia_store::testing::{TestDb, backends, one_week_forecast};
 use sentia_store::{StoreError, connect, migrate};
 
 /// The single-value result of `sql`, as i64 (`COUNT`, `CAST(SUM(..) AS BIGINT)`, ids).
@@ -204,29 +204,7 @@ async fn demo_books_reconcile_on_every_backend() {
             .await
             .expect("run");
         let week = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let forecast = store::NewForecast {
-            sku: "GIN-70".into(),
-            channel: "AMZ-UK".into(),
-            granularity: "week".into(),
-            season: 52,
-            model: "ensemble".into(),
-            engine_version: "test".into(),
-            parameters: serde_json::json!({}),
-            horizon: 1,
-            origin_date: week - chrono::Days::new(7),
-            frozen: false,
-            points: vec![store::ForecastPoint {
-                step: 1,
-                period_start: week,
-                point: 10.0,
-                lo80: 8.0,
-                hi80: 12.0,
-                lo95: 6.0,
-                hi95: 14.0,
-            }],
-            metrics: Vec::new(),
-        };
-        store::complete_run(&db, run.id, &[forecast], true, now, 1)
+        store::complete_run(&db, run.id, &[one_week_forecast()], true, now, 1)
             .await
             .expect("stored");
         let user = sentia_store::users::upsert(

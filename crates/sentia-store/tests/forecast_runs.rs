@@ -2,39 +2,13 @@
 //! owner stopped renewing its heartbeat is taken over as interrupted, the interrupted owner can
 //! neither renew nor store its results, and concurrent starts leave exactly one run.
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use sentia_store::forecasting::{
-    self as store, ForecastPoint, NewForecast, RUN_LEASE, complete_run, get_run, heartbeat,
-    start_run,
+    self as store, RUN_LEASE, complete_run, get_run, heartbeat, start_run,
 };
-use sentia_store::testing::{TestDb, backends};
+use sentia_store::testing::{TestDb, backends, one_week_forecast};
 use sentia_store::{StoreError, connect, migrate};
-
-fn forecast() -> NewForecast {
-    NewForecast {
-        sku: "GIN-70".into(),
-        channel: "AMZ-UK".into(),
-        granularity: "week".into(),
-        season: 52,
-        model: "ensemble".into(),
-        engine_version: "test".into(),
-        parameters: serde_json::json!({}),
-        horizon: 1,
-        origin_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-        frozen: false,
-        points: vec![ForecastPoint {
-            step: 1,
-            period_start: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            point: 10.0,
-            lo80: 8.0,
-            hi80: 12.0,
-            lo95: 6.0,
-            hi95: 14.0,
-        }],
-        metrics: Vec::new(),
-    }
-}
 
 async fn forecasts_of_run(db: &sea_orm::DatabaseConnection, run: i64) -> i64 {
     let row = db
@@ -95,7 +69,7 @@ async fn a_run_without_a_live_owner_is_taken_over() {
             !heartbeat(&db, a.id, "instance-a", later).await.unwrap(),
             "{backend}"
         );
-        let late = complete_run(&db, a.id, &[forecast()], true, later, 5).await;
+        let late = complete_run(&db, a.id, &[one_week_forecast()], true, later, 5).await;
         assert!(
             matches!(late, Err(StoreError::Conflict(_))),
             "{backend}: {late:?}"
@@ -108,7 +82,7 @@ async fn a_run_without_a_live_owner_is_taken_over() {
         );
 
         // The new owner completes normally.
-        complete_run(&db, b.id, &[forecast()], true, later, 5)
+        complete_run(&db, b.id, &[one_week_forecast()], true, later, 5)
             .await
             .unwrap();
         let b_now = get_run(&db, b.id).await.unwrap();
@@ -119,7 +93,7 @@ async fn a_run_without_a_live_owner_is_taken_over() {
         );
         assert_eq!(forecasts_of_run(&db, b.id).await, 1, "{backend}");
         // A completed run cannot be completed twice.
-        let twice = complete_run(&db, b.id, &[forecast()], true, later, 5).await;
+        let twice = complete_run(&db, b.id, &[one_week_forecast()], true, later, 5).await;
         assert!(
             matches!(twice, Err(StoreError::Conflict(_))),
             "{backend}: {twice:?}"
