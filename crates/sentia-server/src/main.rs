@@ -81,7 +81,8 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum ForecastCommand {
-    /// Run the demand forecast for every SKU × channel now, store it, and print the timing.
+    /// Run the demand forecast for every SKU × channel and every total now, reconcile and
+    /// store it, and print the timing.
     Run,
     /// Score models on a public benchmark file (long CSV: series_id,group,t,date,value,split):
     /// fit on the train rows, forecast the horizon, score on the test rows.
