@@ -8,11 +8,13 @@
 //!     --variants "default;prior=3;shrink=0.25;drop=snaive;folds=4,tail=2"
 //! ```
 //!
-//! `--reselect 1` backtests every member with its whole model selection on each fold.
+//! `--reselect 1` backtests every member with its whole model selection on each fold;
+//! `--members a,b,…` sets the pool the variants draw from (default: the ensemble's members);
+//! `--every k` runs every k-th series.
 //!
 //! A variant is `key=value` pairs split by commas: `folds`, `shrink`, `power`, `trim`, `prior`,
 //! `tail`, `segments`, `worst` (as in the ensemble's name), `drop=a+b` (members left out),
-//! `gate=a+b` (members kept only for series that pass the seasonality test,
+//! `only=a+b` (the members kept), `gate=a+b` (members kept only for series that pass the seasonality test,
 //! [`sentia_forecast::checks::seasonal_at_lag`]) and `median=1` (weighted median). `default` is the default ensemble.
 
 use std::path::PathBuf;
@@ -34,30 +36,34 @@ struct Variant {
     gate: Vec<bool>,
 }
 
-fn ensemble(season: usize, horizon: usize) -> Ensemble {
-    let members = ENSEMBLE_MEMBERS
+fn ensemble(pool: &[String], season: usize, horizon: usize) -> Result<Ensemble, String> {
+    let members = pool
         .iter()
-        .map(|n| by_name(n, season, horizon).expect("a known member"))
-        .collect();
-    Ensemble::new(members, horizon, season).expect("members")
+        .map(|n| by_name(n, season, horizon).ok_or(format!("unknown model {n}")))
+        .collect::<Result<_, _>>()?;
+    Ensemble::new(members, horizon, season).map_err(|e| e.to_string())
 }
 
-fn variant(spec: &str, season: usize, horizon: usize) -> Result<Variant, String> {
-    let mut e = ensemble(season, horizon);
-    let mut keep = vec![true; ENSEMBLE_MEMBERS.len()];
-    let mut gate = vec![false; ENSEMBLE_MEMBERS.len()];
+fn variant(spec: &str, pool: &[String], season: usize, horizon: usize) -> Result<Variant, String> {
+    let mut e = ensemble(pool, season, horizon)?;
+    let mut keep = vec![true; pool.len()];
+    let mut gate = vec![false; pool.len()];
     for kv in spec.split(',').filter(|s| !s.is_empty() && *s != "default") {
         let (k, v) = kv.split_once('=').ok_or(format!("bad setting {kv}"))?;
-        if k == "drop" || k == "gate" {
+        if k == "drop" || k == "gate" || k == "only" {
+            let mut named = vec![false; pool.len()];
             for name in v.split('+') {
-                let i = ENSEMBLE_MEMBERS
+                let i = pool
                     .iter()
-                    .position(|m| *m == name)
+                    .position(|m| m == name)
                     .ok_or(format!("unknown member {name}"))?;
-                if k == "drop" {
-                    keep[i] = false;
-                } else {
-                    gate[i] = true;
+                named[i] = true;
+            }
+            for (i, n) in named.into_iter().enumerate() {
+                match k {
+                    "drop" => keep[i] &= !n,
+                    "only" => keep[i] &= n,
+                    _ => gate[i] |= n,
                 }
             }
             continue;
@@ -103,6 +109,8 @@ fn main() -> ExitCode {
     let (mut horizon, mut season, mut folds) = (0usize, 12usize, 6usize);
     let mut reselect = false;
     let mut specs = String::from("default");
+    let mut pool: Vec<String> = ENSEMBLE_MEMBERS.iter().map(|m| (*m).to_owned()).collect();
+    let mut every = 1usize;
     let mut args = std::env::args().skip(1);
     while let (Some(flag), Some(value)) = (args.next(), args.next()) {
         match flag.as_str() {
@@ -112,6 +120,8 @@ fn main() -> ExitCode {
             "--folds" => folds = value.parse().unwrap_or(0),
             "--reselect" => reselect = value == "1",
             "--variants" => specs = value,
+            "--members" => pool = value.split(',').map(str::to_owned).collect(),
+            "--every" => every = value.parse().unwrap_or(1).max(1),
             other => {
                 eprintln!("unknown flag {other}");
                 return ExitCode::FAILURE;
@@ -127,7 +137,7 @@ fn main() -> ExitCode {
     };
     let variants: Vec<Variant> = match specs
         .split(';')
-        .map(|s| variant(s.trim(), season, horizon))
+        .map(|s| variant(s.trim(), &pool, season, horizon))
         .collect()
     {
         Ok(v) => v,
@@ -136,7 +146,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut runner = ensemble(season, horizon);
+    let Ok(mut runner) = ensemble(&pool, season, horizon) else {
+        eprintln!("bad --members");
+        return ExitCode::FAILURE;
+    };
+    let series: Vec<_> = series.into_iter().step_by(every).collect();
+    let mut member_mase: Vec<Vec<f64>> = vec![Vec::new(); pool.len()];
     runner.folds = folds;
     runner.reselect = reselect;
     let mut tallies: Vec<Tally> = variants.iter().map(|_| Tally::default()).collect();
@@ -158,6 +173,12 @@ fn main() -> ExitCode {
         };
         let members = runs.forecasts(horizon, &LEVELS);
         let refs: Vec<Option<&Forecast>> = members.iter().map(Option::as_ref).collect();
+        for (acc, f) in member_mase.iter_mut().zip(&refs) {
+            if let Some(x) = f.and_then(|f| metrics::mase(&s.test, &f.point, &s.train, season).ok())
+            {
+                acc.push(x);
+            }
+        }
         let seasonal = seasonal_at_lag(&s.train, season);
         seasonal_series += usize::from(seasonal);
         for (v, t) in variants.iter().zip(&mut tallies) {
@@ -218,6 +239,13 @@ fn main() -> ExitCode {
             mean(&t.backtest_mase),
             t.backtest_mase.len(),
             t.failures
+        );
+    }
+    for (name, m) in pool.iter().zip(&member_mase) {
+        println!(
+            "member {name}: MASE {:.3} ({} series)",
+            m.iter().sum::<f64>() / m.len().max(1) as f64,
+            m.len()
         );
     }
     println!(

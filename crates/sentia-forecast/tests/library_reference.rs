@@ -160,7 +160,14 @@ fn theta_on_airpassengers_pinned() {
 #[test]
 fn library_intervals_nest_and_conformal_wraps() {
     let y = train();
-    for model in ["ets", "ets:anofox", "arima", "arima:anofox", "theta"] {
+    for model in [
+        "ets",
+        "ets:aicw",
+        "ets:anofox",
+        "arima",
+        "arima:anofox",
+        "theta",
+    ] {
         let m = sentia_forecast::models::by_name(model, 12, 12).unwrap();
         let f = m.fit_dyn(&y).unwrap().predict(18, &[0.8, 0.95]).unwrap();
         let (a, b) = (f.interval(0.8).unwrap(), f.interval(0.95).unwrap());

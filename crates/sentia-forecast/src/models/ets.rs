@@ -155,6 +155,9 @@ pub struct Ets {
     pub max_iter: usize,
     /// Try only this form (e.g. for a refit); `None` selects by AICc.
     pub form: Option<EtsForm>,
+    /// Combine every fitted form with Akaike weights `exp(−ΔAICc/2)` (Kolassa 2011) instead of
+    /// keeping the best one (`ets:aicw`).
+    pub akaike: bool,
 }
 
 impl Default for Ets {
@@ -164,6 +167,7 @@ impl Default for Ets {
             region: ParameterRegion::Usual,
             max_iter: 1000,
             form: None,
+            akaike: false,
         }
     }
 }
@@ -404,8 +408,13 @@ impl EtsModel {
 #[derive(Debug, Clone, PartialEq)]
 enum Engine {
     Model(EtsModel),
+    /// Every fitted form with its Akaike weight, the best first.
+    Averaged(Vec<(f64, EtsModel)>),
     Naive(SimpleFitted),
 }
+
+/// Forms whose Akaike weight is below this are left out of an average.
+const MIN_AKAIKE_WEIGHT: f64 = 1e-3;
 
 /// A fitted AutoETS.
 #[derive(Debug, Clone, PartialEq)]
@@ -420,6 +429,20 @@ impl EtsFitted {
         match &self.engine {
             Engine::Model(m) if m.form.has_season() => format!("{}[{}]", m.form.label(), m.m),
             Engine::Model(m) => m.form.label(),
+            Engine::Averaged(models) => {
+                let parts: Vec<String> = models
+                    .iter()
+                    .map(|(w, m)| {
+                        let season = if m.form.has_season() {
+                            format!("[{}]", m.m)
+                        } else {
+                            String::new()
+                        };
+                        format!("{:.2}·{}{season}", w, m.form.label())
+                    })
+                    .collect();
+                parts.join(" + ")
+            }
             Engine::Naive(_) => "naive".into(),
         }
     }
@@ -428,6 +451,7 @@ impl EtsFitted {
     pub fn model(&self) -> Option<&EtsModel> {
         match &self.engine {
             Engine::Model(m) => Some(m),
+            Engine::Averaged(models) => models.first().map(|(_, m)| m),
             Engine::Naive(_) => None,
         }
     }
@@ -440,39 +464,30 @@ impl Predict for EtsFitted {
         levels: &[f64],
         out: &mut Forecast,
     ) -> Result<(), ForecastError> {
-        let model = match &self.engine {
-            Engine::Naive(n) => return n.predict_in_place(horizon, levels, out),
-            Engine::Model(m) => m,
-        };
-        check_levels(levels)?;
-        out.reset(horizon, levels);
-        model.points(horizon, &mut out.point);
-        let var = model.variances(&out.point);
-        for (k, v) in var.iter().enumerate() {
-            // A negative or non-finite variance (numerically, far out) falls back to the
-            // one-step variance grown with the square root of the horizon.
-            let sd = if v.is_finite() && *v >= 0.0 {
-                v.sqrt()
-            } else {
-                let scale = if model.form.error == Component::Multiplicative {
-                    out.point[k].abs()
-                } else {
-                    1.0
-                };
-                (model.sigma2 * (k + 1) as f64).sqrt() * scale
-            };
-            for iv in &mut out.intervals {
-                let w = z_for_level(iv.level) * sd;
-                iv.lower[k] = out.point[k] - w;
-                iv.upper[k] = out.point[k] + w;
+        match &self.engine {
+            Engine::Naive(n) => n.predict_in_place(horizon, levels, out),
+            Engine::Model(m) => predict_model(m, horizon, levels, out),
+            Engine::Averaged(models) => {
+                check_levels(levels)?;
+                out.reset(horizon, levels);
+                let mut one = Forecast::default();
+                for (w, m) in models {
+                    predict_model(m, horizon, levels, &mut one)?;
+                    for (o, p) in out.point.iter_mut().zip(&one.point) {
+                        *o += w * p;
+                    }
+                    for (oi, pi) in out.intervals.iter_mut().zip(&one.intervals) {
+                        for (o, p) in oi.lower.iter_mut().zip(&pi.lower) {
+                            *o += w * p;
+                        }
+                        for (o, p) in oi.upper.iter_mut().zip(&pi.upper) {
+                            *o += w * p;
+                        }
+                    }
+                }
+                Ok(())
             }
         }
-        if !out.is_finite() {
-            return Err(ForecastError::NonFiniteOutput {
-                model: "ets".into(),
-            });
-        }
-        Ok(())
     }
 
     fn fallbacks(&self) -> &[Fallback] {
@@ -488,16 +503,55 @@ impl Predict for EtsFitted {
             region: m.region,
             max_iter: m.max_iter,
             form: Some(m.form),
+            akaike: false,
         };
         Some(fit_with_bounds(&config, series, Some(m.upper)).map(|f| Box::new(f) as DynPredict))
     }
+}
+
+/// One fitted form's forecast with normal intervals.
+fn predict_model(
+    model: &EtsModel,
+    horizon: usize,
+    levels: &[f64],
+    out: &mut Forecast,
+) -> Result<(), ForecastError> {
+    check_levels(levels)?;
+    out.reset(horizon, levels);
+    model.points(horizon, &mut out.point);
+    let var = model.variances(&out.point);
+    for (k, v) in var.iter().enumerate() {
+        // A negative or non-finite variance (numerically, far out) falls back to the
+        // one-step variance grown with the square root of the horizon.
+        let sd = if v.is_finite() && *v >= 0.0 {
+            v.sqrt()
+        } else {
+            let scale = if model.form.error == Component::Multiplicative {
+                out.point[k].abs()
+            } else {
+                1.0
+            };
+            (model.sigma2 * (k + 1) as f64).sqrt() * scale
+        };
+        for iv in &mut out.intervals {
+            let w = z_for_level(iv.level) * sd;
+            iv.lower[k] = out.point[k] - w;
+            iv.upper[k] = out.point[k] + w;
+        }
+    }
+    if !out.is_finite() {
+        return Err(ForecastError::NonFiniteOutput {
+            model: "ets".into(),
+        });
+    }
+    Ok(())
 }
 
 impl Forecaster for Ets {
     type Fitted = EtsFitted;
 
     fn name(&self) -> String {
-        "ets".into()
+        if self.akaike { "ets:aicw" } else { "ets" }.into()
     }
 
     fn min_history(&self, season: usize) -> usize {
@@ -616,7 +670,7 @@ fn fit_with_bounds(
         n_obs,
     };
     let mut upper = fixed_upper.unwrap_or(UPPER);
-    let mut best: Option<EtsModel> = None;
+    let mut fitted: Vec<EtsModel> = Vec::new();
     for form in forms {
         let npars = 2
             + 2 * usize::from(form.has_trend())
@@ -635,15 +689,32 @@ fn fit_with_bounds(
         let Some(model) = fit_form(&data, form, mm, bounds, config) else {
             continue;
         };
-        if best.as_ref().is_none_or(|b| model.aicc < b.aicc) {
-            best = Some(model);
-        }
+        fitted.push(model);
     }
-    match best {
-        Some(model) => Ok(EtsFitted {
-            engine: Engine::Model(model),
-            fallbacks,
-        }),
+    // The best first; ties keep the candidates' order.
+    fitted.sort_by(|a, b| a.aicc.total_cmp(&b.aicc));
+    let engine = if config.akaike && fitted.len() > 1 && fitted[0].aicc.is_finite() {
+        let best = fitted[0].aicc;
+        let raw: Vec<f64> = fitted
+            .iter()
+            .map(|m| (-(m.aicc - best) / 2.0).exp())
+            .collect();
+        let total: f64 = raw.iter().sum();
+        let mut models: Vec<(f64, EtsModel)> = raw
+            .into_iter()
+            .zip(fitted)
+            .filter(|(w, _)| *w / total >= MIN_AKAIKE_WEIGHT)
+            .collect();
+        let kept: f64 = models.iter().map(|(w, _)| w).sum();
+        for (w, _) in &mut models {
+            *w /= kept;
+        }
+        Some(Engine::Averaged(models))
+    } else {
+        fitted.into_iter().next().map(Engine::Model)
+    };
+    match engine {
+        Some(engine) => Ok(EtsFitted { engine, fallbacks }),
         None => naive(
             fallbacks,
             format!("{n_obs} observed points are too few to estimate any ETS form"),
@@ -1318,6 +1389,55 @@ mod tests {
         }
         // Intervals widen with the horizon.
         assert!(i95.upper[11] - i95.lower[11] > i95.upper[0] - i95.lower[0]);
+    }
+
+    #[test]
+    fn akaike_weights_average_every_close_form_and_sum_to_one() {
+        // Four years of a noisy seasonal level: no single form stands out.
+        let v: Vec<f64> = (0..48)
+            .map(|t| {
+                let season = [
+                    1.0, 0.9, 1.1, 1.3, 0.8, 0.9, 1.0, 1.2, 0.95, 1.05, 0.85, 0.95,
+                ];
+                100.0 * season[t % 12] + ((t * 7919) % 23) as f64 - 11.0
+            })
+            .collect();
+        let s = Series::new(v).unwrap().with_season(12).unwrap();
+        let f = Ets {
+            akaike: true,
+            ..Ets::default()
+        }
+        .fit(&s)
+        .unwrap();
+        let Engine::Averaged(models) = &f.engine else {
+            panic!("not averaged: {}", f.selected());
+        };
+        assert!(models.len() > 1, "{}", f.selected());
+        let total: f64 = models.iter().map(|(w, _)| w).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        // The best form (lowest AICc) is first, carries the largest weight, and is what
+        // plain AutoETS selects.
+        assert!(models.windows(2).all(|p| p[0].1.aicc <= p[1].1.aicc));
+        assert!(models.iter().all(|(w, _)| *w <= models[0].0));
+        let single = Ets::default().fit(&s).unwrap();
+        assert_eq!(single.model().unwrap().form(), models[0].1.form());
+        assert!(f.selected().contains('·') && f.selected().contains(" + "));
+        // The point is the weighted mean of the forms' points, and the bands nest.
+        let fc = f.predict(12, &[0.8, 0.95]).unwrap();
+        for k in 0..12 {
+            let mean: f64 = models
+                .iter()
+                .map(|(w, m)| {
+                    let mut one = Forecast::default();
+                    predict_model(m, 12, &[0.8], &mut one).unwrap();
+                    w * one.point[k]
+                })
+                .sum();
+            assert!((fc.point[k] - mean).abs() < 1e-9 * mean.abs().max(1.0));
+            let (i80, i95) = (fc.interval(0.8).unwrap(), fc.interval(0.95).unwrap());
+            assert!(i95.lower[k] < i80.lower[k] && i80.lower[k] < fc.point[k]);
+            assert!(fc.point[k] < i80.upper[k] && i80.upper[k] < i95.upper[k]);
+        }
     }
 
     #[test]

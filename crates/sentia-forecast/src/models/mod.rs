@@ -3,12 +3,12 @@
 //! | model | point | intervals |
 //! |---|---|---|
 //! | [`Naive`] | last observation | normal, σ√h (fpp3 §5.5) |
-//! | [`SeasonalNaive`] | same season last year | normal, σ√(k+1), k = ⌊(h−1)/m⌋ (fpp3 §5.5) |
+//! | [`SeasonalNaive`] | same season last year (`snaive`), plus the mean yearly change per year ahead with drift (`sdrift`) | normal, σ√(k+1), k = ⌊(h−1)/m⌋ (fpp3 §5.5) |
 //! | [`Drift`] | line through first and last observation | normal, σ√(h(1+h/T)) (fpp3 §5.5) |
 //! | [`MovingAverage`] | mean of the last `window` observations | empirical, per step |
 //! | [`Croston`] (classic, SBA) | smoothed size / smoothed interval | empirical, per step, ≥ 0 |
 //! | [`Tsb`] | smoothed probability × smoothed size | empirical, per step, ≥ 0 |
-//! | [`Ets`] | our AutoETS (`ets`) | analytic, classes 1–3 |
+//! | [`Ets`] | our AutoETS (`ets`); every form combined with Akaike weights (`ets:aicw`) | analytic, classes 1–3 (the weighted mean of the forms' bounds) |
 //! | [`AutoEts`] (feature `anofox`) | AutoETS, `anofox-forecast` (`ets:anofox`) | the library's (normal) |
 //! | [`Arima`] | our AutoARIMA (`arima`) | exact forecast variance of the fitted model (normal) |
 //! | [`AutoArima`] (feature `anofox`) | AutoARIMA, `anofox-forecast` (`arima:anofox`) | the library's (normal) |
@@ -91,10 +91,12 @@ enum Path {
         slope: f64,
         offset: usize,
     },
-    /// Value and seasons-ahead of the source point for each of the first `m` steps.
+    /// Value and seasons-ahead of the source point for each of the first `m` steps, plus
+    /// `drift` per season ahead (0 for seasonal naive).
     Seasonal {
         values: Vec<f64>,
         ahead: Vec<usize>,
+        drift: f64,
     },
 }
 
@@ -126,7 +128,15 @@ impl SimpleFitted {
                 slope,
                 offset,
             } => base + slope * (offset + h) as f64,
-            Path::Seasonal { values, .. } => values[(h - 1) % values.len()],
+            Path::Seasonal {
+                values,
+                ahead,
+                drift,
+            } => {
+                let m = values.len();
+                let i = (h - 1) % m;
+                values[i] + drift * (ahead[i] + (h - 1) / m) as f64
+            }
         }
     }
 
@@ -322,7 +332,9 @@ fn zero_spread(model: &str, fallbacks: &mut Vec<Fallback>) -> Spread {
 }
 
 /// Default model list for benchmarks and the product: the names accepted by [`by_name`].
-pub const MODEL_NAMES: &[&str] = &["snaive", "naive", "drift", "ma", "croston", "sba", "tsb"];
+pub const MODEL_NAMES: &[&str] = &[
+    "snaive", "sdrift", "naive", "drift", "ma", "croston", "sba", "tsb",
+];
 
 /// The library models accepted by [`by_name`] (feature `anofox`): slower than
 /// [`MODEL_NAMES`], so listed apart.
@@ -342,16 +354,17 @@ pub const ML_MODEL_NAMES: &[&str] = &["rf"];
 
 /// Members of the default `ensemble` (feature `anofox`; MSTL with feature `augurs`).
 #[cfg(all(feature = "anofox", feature = "augurs"))]
-pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive", "mstl"];
+pub const ENSEMBLE_MEMBERS: &[&str] = &["ets:aicw", "arima", "theta", "sdrift", "mstl"];
 /// Members of the default `ensemble` (feature `anofox`; MSTL with feature `augurs`).
 #[cfg(all(feature = "anofox", not(feature = "augurs")))]
-pub const ENSEMBLE_MEMBERS: &[&str] = &["ets", "arima", "theta", "snaive"];
+pub const ENSEMBLE_MEMBERS: &[&str] = &["ets:aicw", "arima", "theta", "sdrift"];
 
 /// A model by name, for CLIs and configuration.
 ///
 /// Names: `naive`, `snaive` (or `snaive:K`, needing K seasons of history instead of 2),
-/// `drift`, `ma` (window = the season length, at least 3) or `ma:N`,
-/// `croston`, `sba`, `tsb`, `ets` (our AutoETS, statsforecast's parameter region),
+/// `sdrift` (seasonal naive with drift), `drift`, `ma` (window = the season length, at least
+/// 3) or `ma:N`, `croston`, `sba`, `tsb`, `ets` (our AutoETS, statsforecast's parameter region),
+/// `ets:aicw` (every ETS form weighted by its Akaike weight),
 /// `ets:admissible` (R's admissible region) and `arima` (our AutoARIMA, [`Arima`]), and with
 /// feature `anofox` `ets:anofox` and `arima:anofox` (the library's AutoETS and AutoARIMA, for
 /// comparison), `theta`, `ensemble` (members
@@ -369,6 +382,7 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
     let model: Box<dyn DynForecaster> = match name {
         "naive" => Box::new(Naive),
         "snaive" => Box::new(SeasonalNaive::default()),
+        "sdrift" => Box::new(SeasonalNaive::with_drift()),
         "drift" => Box::new(Drift),
         "ma" => Box::new(MovingAverage::new(season.max(3)).ok()?),
         "croston" => Box::new(Croston::new(CrostonVariant::Classic)),
@@ -376,6 +390,10 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
         "tsb" => Box::new(Tsb::default()),
         "ets" => Box::new(Ets::default()),
         "arima" => Box::new(Arima::default()),
+        "ets:aicw" => Box::new(Ets {
+            akaike: true,
+            ..Ets::default()
+        }),
         "ets:admissible" => Box::new(Ets {
             region: ParameterRegion::Admissible,
             ..Ets::default()
@@ -409,7 +427,10 @@ pub fn by_name(name: &str, season: usize, horizon: usize) -> Option<Box<dyn DynF
             }
             if let Some(k) = other.strip_prefix("snaive:") {
                 let min_seasons = k.parse().ok().filter(|k| *k >= 1)?;
-                Box::new(SeasonalNaive { min_seasons })
+                Box::new(SeasonalNaive {
+                    min_seasons,
+                    ..SeasonalNaive::default()
+                })
             } else {
                 let w = other.strip_prefix("ma:")?.parse().ok()?;
                 Box::new(MovingAverage::new(w).ok()?)

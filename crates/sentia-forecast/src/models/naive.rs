@@ -15,15 +15,38 @@ pub struct Naive;
 ///
 /// Needs `min_seasons` full seasons (default 2, so that each season position has a residual);
 /// with less history, or a season length of 1, it runs as [`Naive`] and records the fallback.
+///
+/// With `drift` it is the seasonal random walk with drift (`sdrift`, ARIMA(0,0,0)(0,1,0) with a
+/// constant): each season ahead adds the mean seasonal difference `mean(y_t − y_{t−m})`, and σ
+/// is that of the seasonal differences around their mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeasonalNaive {
     /// Full seasons of history required before the seasonal form is used.
     pub min_seasons: usize,
+    /// Add the mean seasonal difference per season ahead.
+    pub drift: bool,
 }
 
 impl Default for SeasonalNaive {
     fn default() -> Self {
-        Self { min_seasons: 2 }
+        Self {
+            min_seasons: 2,
+            drift: false,
+        }
+    }
+}
+
+impl SeasonalNaive {
+    /// The seasonal random walk with drift (`sdrift`).
+    pub fn with_drift() -> Self {
+        Self {
+            drift: true,
+            ..Self::default()
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        if self.drift { "sdrift" } else { "snaive" }
     }
 }
 
@@ -77,7 +100,7 @@ impl Forecaster for SeasonalNaive {
     type Fitted = SimpleFitted;
 
     fn name(&self) -> String {
-        "snaive".into()
+        self.label().into()
     }
 
     fn min_history(&self, season: usize) -> usize {
@@ -97,7 +120,7 @@ impl Forecaster for SeasonalNaive {
                     self.min_seasons
                 )
             };
-            return fit_naive(series, vec![Fallback::new("snaive", "naive", reason)]);
+            return fit_naive(series, vec![Fallback::new(self.label(), "naive", reason)]);
         }
         observed_values(series)?;
         let (t_last, last) = last_observed(series)?;
@@ -117,7 +140,7 @@ impl Forecaster for SeasonalNaive {
                 }
                 None => {
                     fallbacks.push(Fallback::new(
-                        "snaive",
+                        self.label(),
                         "naive",
                         format!("no observed value at season position {}", target % m),
                     ));
@@ -126,14 +149,27 @@ impl Forecaster for SeasonalNaive {
                 }
             }
         }
-        let res: Vec<f64> = lag_pairs(series, m).map(|(a, b)| b - a).collect();
-        let spread = match rms(&res, res.len()) {
+        let mut res: Vec<f64> = lag_pairs(series, m).map(|(a, b)| b - a).collect();
+        let mut drift = 0.0;
+        let mut dof = res.len();
+        if self.drift && !res.is_empty() {
+            drift = res.iter().sum::<f64>() / res.len() as f64;
+            for r in &mut res {
+                *r -= drift;
+            }
+            dof -= 1;
+        }
+        let spread = match rms(&res, dof) {
             Some(sigma) => Spread::Seasonal { sigma },
-            None => zero_spread("snaive", &mut fallbacks),
+            None => zero_spread(self.label(), &mut fallbacks),
         };
         Ok(SimpleFitted {
-            model: "snaive".into(),
-            path: Path::Seasonal { values, ahead },
+            model: self.label().into(),
+            path: Path::Seasonal {
+                values,
+                ahead,
+                drift,
+            },
             spread,
             non_negative: false,
             fallbacks,
@@ -194,5 +230,36 @@ impl Forecaster for Drift {
             non_negative: false,
             fallbacks,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traits::Predict;
+
+    #[test]
+    fn seasonal_drift_continues_a_trending_season_exactly_where_seasonal_naive_lags() {
+        // A fixed pattern on a line: every seasonal difference is 12 · 0.5 = 6.
+        let y = |t: usize| 10.0 + (t % 12) as f64 + 0.5 * t as f64;
+        let s = Series::new((0..40).map(y).collect())
+            .unwrap()
+            .with_season(12)
+            .unwrap();
+        let drift = SeasonalNaive::with_drift().fit(&s).unwrap();
+        let plain = SeasonalNaive::default().fit(&s).unwrap();
+        let (fd, fp) = (
+            drift.predict(18, &[0.8]).unwrap(),
+            plain.predict(18, &[0.8]).unwrap(),
+        );
+        for h in 1..=18 {
+            let truth = y(40 + h - 1);
+            assert!((fd.point[h - 1] - truth).abs() < 1e-9, "h {h}");
+            // Seasonal naive repeats last year's value: 6 short in year one, 12 in year two.
+            let seasons = (h - 1) / 12 + 1;
+            assert!((truth - fp.point[h - 1] - 6.0 * seasons as f64).abs() < 1e-9);
+        }
+        assert_eq!(SeasonalNaive::with_drift().name(), "sdrift");
+        assert!(drift.fallbacks().is_empty());
     }
 }
