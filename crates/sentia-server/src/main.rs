@@ -112,6 +112,14 @@ enum ForecastCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Compare the reconciliation methods on the database's demand history: forecast every
+    /// series and total as of past origins, reconcile by each method, and print WAPE per level
+    /// on the 13 weeks after each origin.
+    ReconcileBench {
+        /// Origins, in weeks before the end of the history (each at least 13).
+        #[arg(long, value_delimiter = ',', default_value = "13,26,39,52,65,78")]
+        origins: Vec<usize>,
+    },
 }
 
 fn print_run(run: &sentia_store::forecasting::RunRecord) {
@@ -206,6 +214,26 @@ async fn main() -> anyhow::Result<()> {
                     print_run(&run);
                 }
             }
+            Ok(())
+        }
+        Command::Forecast {
+            command: ForecastCommand::ReconcileBench { origins },
+        } => {
+            let db = sentia_store::connect(&config.database_url).await?;
+            sentia_store::migrate(&db).await?;
+            let history = sentia_store::forecasting::history::demand_history(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))?;
+            let started = std::time::Instant::now();
+            let comparison = tokio::task::spawn_blocking(move || {
+                sentia_server::forecasting::reconcile_bench::compare(&history, &origins)
+            })
+            .await?;
+            if comparison.origins.is_empty() {
+                anyhow::bail!("no origin could be scored: the history is too short");
+            }
+            println!("{comparison}");
+            println!("in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Forecast {

@@ -1,4 +1,5 @@
-//! The command line: `demo` (load, refusal, reset) and `forecast bench`.
+//! The command line: `demo` (load, refusal, reset), `forecast reconcile-bench` on too short a
+//! history, and `forecast bench`.
 
 use std::process::Command;
 
@@ -48,6 +49,12 @@ fn demo_loads_refuses_to_mix_and_resets() {
         !String::from_utf8_lossy(&reset.stdout).contains("admin@sentia.demo"),
         "users are kept, not re-created"
     );
+
+    // Forty days hold no origin with 13 weeks after it: the comparison says so and fails.
+    let bench = run(&["forecast", "reconcile-bench", "--origins", "13,26"]);
+    assert!(!bench.status.success(), "nothing could be scored");
+    let err = String::from_utf8_lossy(&bench.stderr);
+    assert!(err.contains("the history is too short"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

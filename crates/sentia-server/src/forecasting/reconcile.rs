@@ -59,6 +59,16 @@ pub fn reconcile(
     forecasts: &mut [NewForecast],
     residuals: &[Vec<(usize, f64)>],
 ) {
+    reconcile_with(bottom, forecasts, residuals, METHOD);
+}
+
+/// [`reconcile`] by `method` (for comparing methods; the product uses [`METHOD`]).
+pub fn reconcile_with(
+    bottom: &[DemandSeries],
+    forecasts: &mut [NewForecast],
+    residuals: &[Vec<(usize, f64)>],
+    method: Method,
+) {
     let rows: Vec<Vec<String>> = bottom
         .iter()
         .map(|s| vec![s.sku.clone(), s.channel.clone(), s.region.clone()])
@@ -117,7 +127,7 @@ pub fn reconcile(
         })
         .collect();
     let reconciled =
-        match hierarchy.reconcile(&base, (!common.is_empty()).then_some(&aligned[..]), METHOD) {
+        match hierarchy.reconcile(&base, (!common.is_empty()).then_some(&aligned[..]), method) {
             Ok(r) => r,
             Err(e) => {
                 let why = serde_json::json!({"method": "none", "reason": e.to_string()});

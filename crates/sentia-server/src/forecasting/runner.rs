@@ -138,6 +138,28 @@ async fn compute_and_store(
 /// of the history; 0 = now), using every core, then reconciles each origin's forecasts so
 /// that every total equals the sum of its series ([`reconcile::reconcile`]).
 pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
+    let mut result = Vec::new();
+    for mut origin in base_forecasts(history, backs) {
+        reconcile::reconcile(&history.series, &mut origin.forecasts, &origin.residuals);
+        result.extend(origin.forecasts);
+    }
+    result
+}
+
+/// The base (not yet reconciled) forecasts of every series and total as of one origin.
+#[derive(Debug, Clone)]
+pub struct BaseForecasts {
+    /// Weeks before the end of the history.
+    pub back: usize,
+    /// One per node that could be cut at this origin: the series, then the totals.
+    pub forecasts: Vec<NewForecast>,
+    /// The backtest errors of each forecast ([`forecast_node`]).
+    pub residuals: Vec<Vec<(usize, f64)>>,
+}
+
+/// [`forecast_node`] for every series and total at each origin in `backs`, in parallel on
+/// every core, in `backs` order.
+pub fn base_forecasts(history: &DemandHistory, backs: &[usize]) -> Vec<BaseForecasts> {
     let nodes: Vec<&DemandSeries> = history.series.iter().chain(&history.totals).collect();
     let mut tasks: Vec<(usize, usize)> = Vec::new();
     for &back in backs {
@@ -168,17 +190,21 @@ pub fn compute(history: &DemandHistory, backs: &[usize]) -> Vec<NewForecast> {
     });
     let mut v = out.into_inner().unwrap_or_else(|e| e.into_inner());
     v.sort_by_key(|(t, _, _)| *t);
-    let mut result = Vec::with_capacity(v.len());
-    for &back in backs {
-        let (mut forecasts, residuals): (Vec<NewForecast>, Vec<Vec<(usize, f64)>>) = v
-            .iter()
-            .filter(|(t, _, _)| tasks[*t].1 == back)
-            .map(|(_, f, r)| (f.clone(), r.clone()))
-            .unzip();
-        reconcile::reconcile(&history.series, &mut forecasts, &residuals);
-        result.extend(forecasts);
-    }
-    result
+    backs
+        .iter()
+        .map(|&back| {
+            let (forecasts, residuals) = v
+                .iter()
+                .filter(|(t, _, _)| tasks[*t].1 == back)
+                .map(|(_, f, r)| (f.clone(), r.clone()))
+                .unzip();
+            BaseForecasts {
+                back,
+                forecasts,
+                residuals,
+            }
+        })
+        .collect()
 }
 
 fn metrics_row(name: &str, s: &Scores, weight: f64, note: Option<String>) -> ModelMetrics {
