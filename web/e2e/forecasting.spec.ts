@@ -129,7 +129,7 @@ test('every total is on the page and adds up to its series', async ({ page }) =>
     await page.getByLabel('SKU', { exact: true }).selectOption(total.sku);
     await page.getByLabel('Channel', { exact: true }).selectOption(total.channel);
     await expect(page.getByRole('img', { name: label(detail) })).toBeVisible();
-    await expect(page.getByTestId('reconciliation-method')).toContainText('MinT');
+    await expect(page.getByTestId('reconciliation-method')).toContainText('ordinary least squares');
     const table = page.getByRole('table', { name: 'Base and reconciled forecast' });
     await expect(table.getByRole('row')).toHaveCount(detail.forecast.length + 1);
     const first = detail.forecast[0];

@@ -159,7 +159,7 @@ async fn the_startup_run_forecasts_every_series_with_nested_intervals_and_later_
         assert_eq!(status, StatusCode::OK, "{backend}: {total}");
         assert_eq!(total["forecast"].as_array().unwrap().len(), 13);
         assert_eq!(
-            total["parameters"]["reconciliation"]["method"], "mint_shrink",
+            total["parameters"]["reconciliation"]["method"], "ols",
             "{backend}: {}",
             total["parameters"]["reconciliation"]
         );
