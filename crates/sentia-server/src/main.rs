@@ -221,9 +221,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = sentia_store::connect(&config.database_url).await?;
             sentia_store::migrate(&db).await?;
-            let history = sentia_store::forecasting::history::demand_history(&db)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))?;
+            let history = runner::load_history(&db).await?;
             let started = std::time::Instant::now();
             let comparison = tokio::task::spawn_blocking(move || {
                 sentia_server::forecasting::reconcile_bench::compare(&history, &origins)

@@ -112,10 +112,7 @@ async fn compute_and_store(
     kind: RunKind,
     started: Instant,
 ) -> anyhow::Result<usize> {
-    let history = store::history::demand_history(db)
-        .await
-        .context("loading demand history")?
-        .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))?;
+    let history = load_history(db).await?;
     let series = history.series.len();
     let forecasts = tokio::task::spawn_blocking(move || compute(&history, kind.origins()))
         .await
@@ -132,6 +129,14 @@ async fn compute_and_store(
     .await
     .context("storing forecasts")?;
     Ok(series)
+}
+
+/// The demand history to forecast from; an error when there are no orders at all.
+pub async fn load_history(db: &Db) -> anyhow::Result<DemandHistory> {
+    store::history::demand_history(db)
+        .await
+        .context("loading demand history")?
+        .ok_or_else(|| anyhow::anyhow!("there are no orders to forecast from"))
 }
 
 /// Forecasts every series and every total as of each origin in `backs` (weeks before the end
